@@ -1,0 +1,172 @@
+"""Printed reprs back to typed values, and tracebacks back to typed errors.
+
+The host prints `repr(result)` on the board; `parse_reply(kind, text)` turns
+that text into the value the catalog promises for the function.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Callable
+
+from firmware_api import nodes
+from firmware_api.catalog import Returns
+from firmware_api.errors import FirmwareError, ReplyParseError, firmware_error
+from firmware_api.values import NO_PAD, GPIODirection, GPIOPull, GPIOState, ProbeButton, ProbePad
+
+TRACEBACK_HEADER = "Traceback (most recent call last):"
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*)(?::\s?(.*))?$")
+
+
+def parse_reply(kind: Returns, text: str) -> object:
+    """Parse one printed repr according to the declared return kind."""
+    cleaned = text.strip()
+    try:
+        return _PARSERS[kind](cleaned)
+    except ReplyParseError:
+        raise
+    except (ValueError, SyntaxError, KeyError) as exc:
+        raise ReplyParseError(f"cannot read {cleaned!r} as {kind.value}: {exc}") from None
+
+
+def parse_float(text: str) -> float:
+    lowered = text.strip().lower()
+    if lowered in ("nan", "inf", "-inf"):
+        return float(lowered)
+    if not re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?", lowered):
+        raise ReplyParseError(f"not a number: {text!r}")
+    return float(lowered)
+
+
+def parse_int(text: str) -> int:
+    if not re.fullmatch(r"[-+]?\d+", text.strip()):
+        raise ReplyParseError(f"not an integer: {text!r}")
+    return int(text)
+
+
+def parse_bool(text: str) -> bool:
+    mapping = {"True": True, "False": False, "1": True, "0": False}
+    if text not in mapping:
+        raise ReplyParseError(f"not a bool: {text!r}")
+    return mapping[text]
+
+
+def parse_connection_state(text: str) -> bool:
+    mapping = {"CONNECTED": True, "DISCONNECTED": False, "True": True, "False": False}
+    if text not in mapping:
+        raise ReplyParseError(f"not a connection state: {text!r}")
+    return mapping[text]
+
+
+def _enum_parser(enum_type: type, extra: dict[str, object] | None = None) -> Callable[[str], object]:
+    def parse(text: str) -> object:
+        if extra and text in extra:
+            return extra[text]
+        try:
+            return enum_type[text]
+        except KeyError:
+            allowed = ", ".join(m.name for m in enum_type)
+            raise ReplyParseError(f"not a {enum_type.__name__} ({allowed}): {text!r}") from None
+
+    return parse
+
+
+def parse_probe_pad(text: str) -> ProbePad:
+    row = text[4:] if text.startswith("PAD_") else text
+    if row.isdigit():
+        return ProbePad(text, int(row))
+    if text == NO_PAD.name:
+        return NO_PAD
+    if not re.fullmatch(r"[A-Z0-9_]+", text):
+        raise ReplyParseError(f"not a probe pad: {text!r}")
+    return ProbePad(text)
+
+
+def parse_node(text: str) -> int:
+    try:
+        return nodes.resolve_node(text)
+    except ValueError as exc:
+        raise ReplyParseError(f"not a node: {text!r}") from exc
+
+
+def parse_literal(text: str) -> object:
+    return ast.literal_eval(text)
+
+
+def parse_str(text: str) -> str:
+    value = ast.literal_eval(text)
+    if not isinstance(value, str):
+        raise ReplyParseError(f"expected a string repr, got {text!r}")
+    return value
+
+
+def parse_json(text: str) -> object:
+    """get_state() returns a str of JSON; accept its repr or the bare JSON."""
+    document = parse_str(text) if text[:1] in ("'", '"') else text
+    return json.loads(document)
+
+
+def parse_optional_float(text: str) -> float | None:
+    return None if text == "None" else parse_float(text)
+
+
+def parse_bytes(text: str) -> bytes:
+    value = ast.literal_eval(text)
+    if not isinstance(value, (bytes, bytearray)):
+        raise ReplyParseError(f"expected bytes, got {text!r}")
+    return bytes(value)
+
+
+def parse_none(text: str) -> None:
+    if text not in ("None", ""):
+        raise ReplyParseError(f"expected None, got {text!r}")
+    return None
+
+
+_PARSERS: dict[Returns, Callable[[str], object]] = {
+    Returns.NONE: parse_none,
+    Returns.FLOAT: parse_float,
+    Returns.OPTIONAL_FLOAT: parse_optional_float,
+    Returns.INT: parse_int,
+    Returns.BOOL: parse_bool,
+    Returns.STR: parse_str,
+    Returns.GPIO_STATE: _enum_parser(GPIOState),
+    Returns.GPIO_DIRECTION: _enum_parser(GPIODirection),
+    Returns.GPIO_PULL: _enum_parser(GPIOPull, {"NO_PULL": GPIOPull.NONE}),
+    Returns.CONNECTION_STATE: parse_connection_state,
+    Returns.PROBE_PAD: parse_probe_pad,
+    Returns.PROBE_BUTTON: _enum_parser(ProbeButton),
+    Returns.NODE: parse_node,
+    Returns.JSON: parse_json,
+    Returns.LITERAL: parse_literal,
+    Returns.BYTES: parse_bytes,
+}
+
+
+def find_traceback(output: str) -> tuple[str, FirmwareError | None]:
+    """Split printed output into what came before a traceback and the error it reports.
+
+    Accepts both line-ending styles (`\\n` on the REPL port, `\\r\\n` on the main port).
+    """
+    normalized = output.replace("\r\n", "\n").replace("\r", "\n")
+    start = normalized.find(TRACEBACK_HEADER)
+    if start < 0:
+        return normalized, None
+    before, block = normalized[:start], normalized[start:]
+    return before, parse_traceback(block)
+
+
+def parse_traceback(block: str) -> FirmwareError:
+    """The typed error for a MicroPython traceback (or a bare `Type: message` line)."""
+    lines = [line for line in block.replace("\r", "").split("\n") if line.strip()]
+    for line in reversed(lines):
+        if line.startswith((" ", "\t")) or line == TRACEBACK_HEADER:
+            continue
+        match = _EXCEPTION_LINE.match(line.strip())
+        if match:
+            exc_type = match.group(1).rsplit(".", 1)[-1]
+            return firmware_error(exc_type, (match.group(2) or "").strip(), block.strip())
+        break
+    return firmware_error("Error", lines[-1].strip() if lines else "unknown error", block.strip())

@@ -1,0 +1,3 @@
+from jumperless_mcp.cli import main
+
+raise SystemExit(main())

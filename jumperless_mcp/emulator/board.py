@@ -1,0 +1,367 @@
+"""The virtual board's hardware state: slots, routing, DACs, GPIO, OLED, probe, overlays.
+
+This module knows nothing of serial ports or Python execution; `module.py`
+exposes it as the `jumperless` functions and the ports talk to those.
+Everything is guarded by one lock because tests read state from their own thread.
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+import random
+import struct
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from firmware_api import nodes
+from firmware_api.values import GPIODirection, GPIOPull, GPIOState, ProbeButton
+from firmware_api.versions import Family, FirmwareVersion
+from jumperless_mcp.emulator.circuit import Circuit
+from jumperless_mcp.emulator.parts import Resistor
+from jumperless_mcp.emulator.routing import Bridge, Netlist
+
+NUM_SLOTS = 8
+SHUNT_OHMS = 2.0  # ISENSE+ to ISENSE- (DOCS: the two ends of a 2 ohm shunt)
+GPIO_OUTPUT_OHMS = 30.0  # RP2350 pad drive strength, roughly
+GPIO_PULL_OHMS = 50_000.0
+GPIO_HIGH_VOLTS = 3.3
+LOGIC_THRESHOLD = 1.65
+DAC_LIMIT = 8.0
+ADC_LIMITS = {0: 8.0, 1: 8.0, 2: 8.0, 3: 8.0, 4: 5.0, 7: 8.0}
+ADC_NODES = {0: nodes.ADC0, 1: nodes.ADC1, 2: nodes.ADC2, 3: nodes.ADC3, 4: nodes.ADC4, 7: nodes.ADC7}
+# GPIO pin numbers 1-10 as the firmware counts them: GPIO_1..8, then UART TX and RX.
+GPIO_PIN_NODES = (*nodes.GPIO_NODES, nodes.UART_TX, nodes.UART_RX)
+POWER_KEYS = ("dac0", "dac1", "top_rail", "bottom_rail")  # DAC channel order 0-3
+POWER_NODES = {"dac0": nodes.DAC0, "dac1": nodes.DAC1, "top_rail": nodes.TOP_RAIL, "bottom_rail": nodes.BOTTOM_RAIL}
+FIXED_SUPPLIES = {
+    nodes.GND: 0.0, nodes.TOP_RAIL_GND: 0.0, nodes.BOTTOM_RAIL_GND: 0.0, 96: 0.0, 97: 0.0,
+    nodes.SUPPLY_3V3: 3.3, 98: 3.3, nodes.SUPPLY_5V: 5.0, 99: 5.0,
+}  # fmt: skip
+NET_COLORS = (
+    (0xFF0000, "red"), (0xFF8000, "orange"), (0xFFFF00, "yellow"), (0x00FF00, "green"), (0x00FFFF, "cyan"),
+    (0x0000FF, "blue"), (0x8000FF, "purple"), (0xFF00FF, "magenta"), (0xFF80C0, "pink"), (0xFFFFFF, "white"),
+)  # fmt: skip
+SPECIAL_NET_COLORS = {1: (0x001C04, "dark green"), 2: (0x1C0702, "red"), 3: (0x1C0107, "pink"),
+                      4: (0x231111, "salmon"), 5: (0x230913, "violet")}  # fmt: skip
+
+
+class MicroFloat(float):
+    """A single-precision float that prints like MicroPython's (`3.3`, `0.3333333`, `100.0`)."""
+
+    def __repr__(self) -> str:
+        text = format(float(self), ".7g")
+        return text if any(c in text for c in ".enai") else text + ".0"
+
+    __str__ = __repr__
+
+
+def single(value: float) -> MicroFloat:
+    """Round to single precision, as the firmware's floats are."""
+    return MicroFloat(struct.unpack("f", struct.pack("f", value))[0])
+
+
+@dataclass
+class GpioPin:
+    direction: GPIODirection = GPIODirection.INPUT
+    latch: bool = False
+    pull: GPIOPull = GPIOPull.NONE
+    read_floating: bool = True
+    claimed: bool = False
+    pwm_frequency: float | None = None
+    pwm_duty: float = 0.5
+
+
+@dataclass
+class Wavegen:
+    output: int = 1
+    frequency: float = 100.0
+    wave: int = 0
+    amplitude: float = 3.3
+    offset: float = 1.65
+    sweep: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    running: bool = False
+
+
+@dataclass
+class Oled:
+    connected: bool = True
+    text_size: int = 2
+    text: str = ""
+    width: int = 128
+    height: int = 32
+    pixels: bytearray = field(default_factory=lambda: bytearray(128 * 32 // 8))
+
+
+@dataclass
+class Overlay:
+    name: str
+    row: int
+    col: int
+    width: int
+    height: int
+    colors: list[int]
+
+
+@dataclass
+class SlotState:
+    bridges: list[Bridge] = field(default_factory=list)
+    power: dict[str, float] | None = None  # JumperlOS keeps rail and DAC voltages per slot
+
+
+class ProbeInput:
+    """Probe touches, buttons, switch and clickwheel: events a test scripts, the firmware consumes."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.pads: collections.deque[int] = collections.deque()
+        self.buttons: collections.deque[ProbeButton] = collections.deque()
+        self.held_button = ProbeButton.NONE
+        self.switch_position = 0
+        self.autoconnect = True
+        self.wheel_position = 0
+        self.wheel_direction = 0
+        self.wheel_button = 0
+
+    def touch(self, pad: int | str) -> None:
+        """Script a probe touch on a row or pad."""
+        with self._cond:
+            self.pads.append(pad if isinstance(pad, int) else nodes.resolve_node(pad))
+            self._cond.notify_all()
+
+    def press(self, button: ProbeButton | str) -> None:
+        """Script a press of the probe's CONNECT or REMOVE button."""
+        with self._cond:
+            self.buttons.append(button if isinstance(button, ProbeButton) else ProbeButton[button.upper()])
+            self._cond.notify_all()
+
+    def take_pad(self, wait: Callable[[float], None] | None) -> int:
+        """Next touched pad; -1 (NO_PAD) when none and not waiting; `wait` sleeps interruptibly."""
+        return self._take(self.pads, -1, wait)
+
+    def take_button(self, wait: Callable[[float], None] | None, consume: bool = True) -> int:
+        if not consume and not self.buttons:
+            return int(self.held_button)
+        return int(self._take(self.buttons, ProbeButton.NONE, wait))
+
+    def _take(self, queue: collections.deque, empty: object, wait: Callable[[float], None] | None):  # type: ignore[no-untyped-def]
+        while True:
+            with self._cond:
+                if queue:
+                    return queue.popleft()
+                if wait is None:
+                    return empty
+            wait(0.02)
+
+
+class BoardModel:
+    """The state of one virtual Jumperless V5."""
+
+    def __init__(
+        self,
+        version: FirmwareVersion,
+        fs_root: Path,
+        parts: list[Resistor] | None = None,
+        adc_noise: float = 0.0,
+        seed: int = 0,
+    ) -> None:
+        self.version = version
+        self.family = version.family
+        self.lock = threading.RLock()
+        self.fs_root = fs_root
+        fs_root.mkdir(parents=True, exist_ok=True)
+        self.parts = list(parts or [])
+        self.adc_noise = adc_noise
+        self.random = random.Random(seed)
+        self.slots = [SlotState() for _ in range(NUM_SLOTS)]
+        self.current_slot = 0
+        self.netlist = Netlist(self.family)
+        self.power = {"dac0": 0.0, "dac1": 0.0, "top_rail": 3.3, "bottom_rail": 0.0}
+        self.gpio = [GpioPin() for _ in range(10)]
+        self.gpio[8].direction = GPIODirection.OUTPUT  # UART TX idles as an output
+        self.gpio[8].latch = True
+        self.wavegen = Wavegen()
+        self.wavegen_configured = False
+        self.oled = Oled()
+        self.probe = ProbeInput()
+        self.overlays: list[Overlay] = []
+        self.net_names: dict[int, str] = {}
+        self.net_colors: dict[int, tuple[int, str]] = {}
+        self.entry_state: SlotState | None = None
+        self.history: list[tuple[str, SlotState]] = []
+        self.history_position = 0
+        self.context = "global"
+        self.core2_paused = False
+        self.arduino_resets = 0
+        self.raw_crossbar: list[tuple[int, int, int, int]] = []
+        self.main_port_writer: Callable[[str], None] = lambda text: None
+        self.main_port_waiter: Callable[[Callable[[float], None]], None] | None = None
+        from jumperless_mcp.emulator import slotfiles  # local: slotfiles needs BoardModel's types
+
+        slotfiles.load_all(self)
+        self.load_slot(0)
+        self.snapshot("boot")
+
+    # --- slots -----------------------------------------------------------------
+    def load_slot(self, slot: int) -> None:
+        state = self.slots[slot]
+        self.current_slot = slot
+        self.netlist = Netlist(self.family, state.bridges)
+        if self.family is Family.JUMPERLOS and state.power is not None:
+            self.power = dict(state.power)
+        self.entry_state = self.capture()
+
+    def save_slot(self, slot: int | None = None) -> int:
+        from jumperless_mcp.emulator import slotfiles
+
+        target = self.current_slot if slot is None or slot == -1 else slot
+        if 0 <= target < NUM_SLOTS:
+            self.slots[target] = SlotState(list(self.netlist.bridges), dict(self.power))
+            slotfiles.save(self, target)
+        return target
+
+    def capture(self) -> SlotState:
+        return SlotState(list(self.netlist.bridges), dict(self.power))
+
+    def restore(self, state: SlotState) -> None:
+        self.netlist = Netlist(self.family, state.bridges)
+        if state.power is not None:
+            self.power = dict(state.power)
+
+    def has_changes(self) -> bool:
+        saved = self.slots[self.current_slot]
+        return saved.bridges != self.netlist.bridges or (
+            self.family is Family.JUMPERLOS and saved.power is not None and saved.power != self.power
+        )
+
+    # --- undo history (JumperlOS) -------------------------------------------------
+    def snapshot(self, label: str) -> None:
+        """Record the state after a change; undo walks back through these."""
+        del self.history[self.history_position + 1 :]
+        self.history.append((label, copy.deepcopy(self.capture())))
+        self.history_position = len(self.history) - 1
+
+    def history_jump(self, position: int) -> bool:
+        if not 0 <= position < len(self.history):
+            return False
+        self.history_position = position
+        self.restore(copy.deepcopy(self.history[position][1]))
+        return True
+
+    # --- connections -------------------------------------------------------------
+    def connect(self, a: int, b: int, duplicates: int = -1, save: bool = False) -> bool:
+        added = self.netlist.add(a, b, duplicates)
+        if added and save:
+            self.save_slot()
+        if added:
+            self.snapshot(f"connect {nodes.short_name(a)}-{nodes.short_name(b)}")
+        return added
+
+    def disconnect(self, a: int, b: int = -1) -> int:
+        removed = self.netlist.remove(a, b)
+        if removed:
+            self.snapshot(f"disconnect {nodes.short_name(a)}")
+        return removed
+
+    def clear(self) -> None:
+        self.netlist.clear()
+        self.snapshot("clear")
+
+    def is_connected(self, a: int, b: int) -> bool:
+        """Direct bridges only, as both families check (5.3.x reads the saved slot file)."""
+        if self.family is Family.LEGACY:
+            return any(br.joins(a, b) for br in self.slots[self.current_slot].bridges)
+        return self.netlist.has_bridge(a, b)
+
+    # --- power -------------------------------------------------------------------
+    def set_power(self, channel: int, volts: float) -> float:
+        """Set a DAC channel (0 DAC0, 1 DAC1, 2 top rail, 3 bottom rail); clamps to the ±8 V hardware range."""
+        volts = max(-DAC_LIMIT, min(DAC_LIMIT, volts))
+        self.power[POWER_KEYS[channel]] = single(volts)
+        self.snapshot(f"dac {channel}")
+        return self.power[POWER_KEYS[channel]]
+
+    def driven_power(self) -> dict[str, float]:
+        """Setpoints with a running wavegen replaced by its mean (the DC level a DMM would read)."""
+        power = dict(self.power)
+        if self.wavegen.running:
+            power[POWER_KEYS[self.wavegen.output]] = self.wavegen.offset
+        return power
+
+    # --- electrical model ---------------------------------------------------------
+    def electrical_key(self) -> Callable[[int], tuple[str, int]]:
+        membership = {n: net.number for net in self.netlist.nets() for n in net.nodes}
+        return lambda n: ("net", membership[n]) if n in membership else ("node", n)
+
+    def solve(self) -> tuple[dict[object, float | None], Callable[[int], tuple[str, int]]]:
+        key = self.electrical_key()
+        circuit = Circuit()
+        for node_id, volts in FIXED_SUPPLIES.items():
+            circuit.fix(key(node_id), volts)
+        for name, volts in self.driven_power().items():
+            circuit.fix(key(POWER_NODES[name]), volts)
+        if key(nodes.ISENSE_PLUS) != key(nodes.ISENSE_MINUS):
+            circuit.resistor(key(nodes.ISENSE_PLUS), key(nodes.ISENSE_MINUS), SHUNT_OHMS)
+        for pin, node_id in zip(self.gpio, GPIO_PIN_NODES, strict=True):
+            if pin.direction is GPIODirection.OUTPUT:
+                level = GPIO_HIGH_VOLTS * (pin.pwm_duty if pin.pwm_frequency else float(pin.latch))
+                circuit.source(key(node_id), level, GPIO_OUTPUT_OHMS)
+            elif pin.pull in (GPIOPull.PULLUP, GPIOPull.PULLDOWN):
+                level = GPIO_HIGH_VOLTS if pin.pull is GPIOPull.PULLUP else 0.0
+                circuit.source(key(node_id), level, GPIO_PULL_OHMS)
+        for part in self.parts:
+            if key(part.a) != key(part.b):
+                circuit.resistor(key(part.a), key(part.b), part.ohms)
+        return circuit.solve(), key
+
+    def voltage(self, node_id: int) -> float | None:
+        """The DC voltage on a node's net, None if nothing drives it."""
+        voltages, key = self.solve()
+        return voltages.get(key(node_id))
+
+    def adc_read(self, channel: int) -> float:
+        volts = self.voltage(ADC_NODES[channel])
+        reading = 0.0 if volts is None else volts
+        if self.adc_noise:
+            reading += self.random.gauss(0.0, self.adc_noise)
+        limit = ADC_LIMITS[channel]
+        return single(max(-limit, min(limit, reading)))
+
+    def ina(self, sensor: int) -> tuple[float, float, float]:
+        """(current A, bus V, shunt V) for INA 0 across ISENSE+/ISENSE-; INA 1 has nothing attached here."""
+        if sensor != 0:
+            return 0.0, 0.0, 0.0
+        voltages, key = self.solve()
+        v_plus, v_minus = voltages.get(key(nodes.ISENSE_PLUS)), voltages.get(key(nodes.ISENSE_MINUS))
+        if v_plus is None or v_minus is None:
+            return 0.0, v_minus or v_plus or 0.0, 0.0
+        shunt = v_plus - v_minus
+        return single(shunt / SHUNT_OHMS), single(v_minus), single(shunt)
+
+    def gpio_read(self, pin_number: int) -> GPIOState:
+        pin = self.gpio[pin_number - 1]
+        volts = self.voltage(GPIO_PIN_NODES[pin_number - 1])
+        if volts is None:
+            return GPIOState.FLOATING if pin.read_floating else GPIOState.LOW
+        return GPIOState.HIGH if volts > LOGIC_THRESHOLD else GPIOState.LOW
+
+    # --- nets as the firmware names and colours them ---------------------------------
+    def net_name(self, number: int) -> str:
+        if number in self.net_names:
+            return self.net_names[number]
+        if number in nodes.SPECIAL_NETS:
+            return nodes.SPECIAL_NETS[number][0]
+        return f"Net {number}" if number > 0 else ""
+
+    def net_color(self, number: int) -> tuple[int, str]:
+        if number in self.net_colors:
+            return self.net_colors[number]
+        if number in SPECIAL_NET_COLORS:
+            return SPECIAL_NET_COLORS[number]
+        return NET_COLORS[(number - 6) % len(NET_COLORS)] if number >= 6 else (0, "black")
+
+    def number_of_nets(self) -> int:
+        """Like the firmware's numberOfNets: one past the highest net in use."""
+        return max(net.number for net in self.netlist.nets()) + 1
