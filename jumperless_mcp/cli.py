@@ -27,14 +27,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--persona", choices=["jumperlos", "legacy"], default="jumperlos",
-                        help="jumperlos: firmware 5.7.x with the raw REPL port; legacy: 5.3.x, main port only")  # fmt: skip
+    parser.add_argument(
+        "--persona",
+        choices=["jumperlos", "legacy"],
+        default="jumperlos",
+        help="jumperlos: firmware 5.7.x with the raw REPL port; legacy: 5.3.x, main port only",
+    )
     parser.add_argument("--parts", metavar="FILE", help="TOML file of virtual parts (resistors) on the breadboard")
     parser.add_argument("--fs-dir", metavar="DIR", help="directory backing the board's filesystem (default: temporary)")
-    parser.add_argument("--time-scale", type=float, default=1.0,
-                        help="multiply legacy firmware waits (the 1 s `>` collector) by this factor")  # fmt: skip
-    parser.add_argument("--adc-noise", type=float, default=0.0, metavar="VOLTS",
-                        help="standard deviation of ADC noise (default 0: deterministic)")  # fmt: skip
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="multiply legacy firmware waits (the 1 s `>` collector) by this factor",
+    )
+    parser.add_argument(
+        "--adc-noise",
+        type=float,
+        default=0.0,
+        metavar="VOLTS",
+        help="standard deviation of ADC noise (default 0: deterministic)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed for ADC noise")
 
 
@@ -53,13 +66,24 @@ def run_emulator(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    board = VirtualBoard(args.persona, parts=parts, fs_dir=args.fs_dir, time_scale=args.time_scale,
-                         adc_noise=args.adc_noise, seed=args.seed)  # fmt: skip
+    board = VirtualBoard(
+        args.persona,
+        parts=parts,
+        fs_dir=args.fs_dir,
+        time_scale=args.time_scale,
+        adc_noise=args.adc_noise,
+        seed=args.seed,
+    )
     with board:
         sys.stdout.write(json.dumps(board.info()) + "\n")
         sys.stdout.flush()
-        log.info("virtual Jumperless V5 (%s, firmware %s) on main=%s repl=%s; Ctrl-C to stop",
-                 args.persona, board.firmware, board.main_path, board.repl_path)  # fmt: skip
+        log.info(
+            "virtual Jumperless V5 (%s, firmware %s) on main=%s repl=%s; Ctrl-C to stop",
+            args.persona,
+            board.firmware,
+            board.main_path,
+            board.repl_path,
+        )
         stop.wait()
     log.info("virtual board stopped")
     return 0

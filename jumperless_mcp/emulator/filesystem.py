@@ -66,7 +66,7 @@ class BoardFiles:
         if not path:
             raise OSError(22, "EINVAL")
         try:
-            return open(self.host_path(path), mode)  # noqa: SIM115 - handed to the script
+            return open(self.host_path(path), mode)
         except FileNotFoundError:
             raise OSError(2, "ENOENT") from None
 
@@ -105,12 +105,19 @@ class BoardFiles:
 
         module.__dict__.update(
             listdir=lambda path=".": [e[0] for e in ilistdir(path)],
-            ilistdir=ilistdir, stat=stat, chdir=chdir, getcwd=lambda: files.cwd,
-            mkdir=_wrap(os.mkdir), rmdir=_wrap(os.rmdir), remove=_wrap(os.remove), unlink=_wrap(os.remove),
-            rename=_wrap(os.rename), statvfs=lambda path="/": (4096, 4096, 4096, 3072, 3072, 0, 0, 0, 0, 255),
+            ilistdir=ilistdir,
+            stat=stat,
+            chdir=chdir,
+            getcwd=lambda: files.cwd,
+            mkdir=_wrap(os.mkdir),
+            rmdir=_wrap(os.rmdir),
+            remove=_wrap(os.remove),
+            unlink=_wrap(os.remove),
+            rename=_wrap(os.rename),
+            statvfs=lambda path="/": (4096, 4096, 4096, 3072, 3072, 0, 0, 0, 0, 255),
             uname=lambda: ("rp2", "rp2", "1.28.0", "v1.28.0-dirty on 2026-06-01", "jumperless-v5 with rp2350b"),
             sep="/",
-        )  # fmt: skip
+        )
         return module
 
     def jfs_module(self) -> types.ModuleType:
@@ -127,11 +134,22 @@ class BoardFiles:
 
         os_module = self.os_module()
         module.__dict__.update(
-            open=files.open, exists=files.exists, listdir=listdir, mkdir=os_module.mkdir, rmdir=os_module.rmdir,
-            remove=os_module.remove, rename=os_module.rename, info=info,
+            open=files.open,
+            exists=files.exists,
+            listdir=listdir,
+            mkdir=os_module.mkdir,
+            rmdir=os_module.rmdir,
+            remove=os_module.remove,
+            rename=os_module.rename,
+            info=info,
             stat=lambda p: (0x8000, 0, 0, 1, 0, 0, files.host_path(p).stat().st_size, 0, 0, 0),
-            read=lambda f, size=1024: f.read(size), write=lambda f, s: (f.write(s), None)[1],
-            close=lambda f: f.close(), seek=lambda f, pos, whence=0: (f.seek(pos, whence), True)[1],
-            tell=lambda f: f.tell(), SEEK_SET=0, SEEK_CUR=1, SEEK_END=2,
-        )  # fmt: skip
+            read=lambda f, size=1024: f.read(size),
+            write=lambda f, s: (f.write(s), None)[1],
+            close=lambda f: f.close(),
+            seek=lambda f, pos, whence=0: (f.seek(pos, whence), True)[1],
+            tell=lambda f: f.tell(),
+            SEEK_SET=0,
+            SEEK_CUR=1,
+            SEEK_END=2,
+        )
         return module

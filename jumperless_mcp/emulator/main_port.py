@@ -22,18 +22,38 @@ from jumperless_mcp.emulator.runtime import PythonRuntime
 
 CTRL_C, CTRL_D, ENQ, SO, SI, DLE, CTRL_Q, DC4 = 0x03, 0x04, 0x05, 0x0E, 0x0F, 0x10, 0x11, 0x14
 MENU_LINES = (
-    "\t\tMenu", "", "\t'help' for docs or [command]?", "", "\tm = show this menu", "\tn = show netlist",
-    "\tb = show bridge array", "\tx = clear all connections", "\t+ = add connections", "\t- = remove connections",
-    "\ts = show slot files", "\t< = previous slot", "\tv = read ADCs", "\t> = run a Python command",
-    "\t? = firmware version", "",
-)  # fmt: skip
+    "\t\tMenu",
+    "",
+    "\t'help' for docs or [command]?",
+    "",
+    "\tm = show this menu",
+    "\tn = show netlist",
+    "\tb = show bridge array",
+    "\tx = clear all connections",
+    "\t+ = add connections",
+    "\t- = remove connections",
+    "\ts = show slot files",
+    "\t< = previous slot",
+    "\tv = read ADCs",
+    "\t> = run a Python command",
+    "\t? = firmware version",
+    "",
+)
 ENQ_REPLY = "CDC0: Jumperless Main\r\nCDC1: JL Passthrough\r\nCDC2: Disabled\r\nCDC3: Jumperless TUI\r\n"
 HELP = {
-    "n": "n - show the netlist", "b": "b - show the bridge array and paths", "x": "x - clear all connections",
-    "+": "+ - add bridges: +1-5,3-D13", "-": "- - remove bridges: -1-5 or -5 for every bridge on 5",
-    "v": "v - ADC readings: v, v0..v4", ">": "> - run one Python statement", "?": "? - firmware version",
-    "s": "s - show slot files", "<": "< - previous slot", "m": "m - show the menu", "E": "E - toggle the menu",
-}  # fmt: skip
+    "n": "n - show the netlist",
+    "b": "b - show the bridge array and paths",
+    "x": "x - clear all connections",
+    "+": "+ - add bridges: +1-5,3-D13",
+    "-": "- - remove bridges: -1-5 or -5 for every bridge on 5",
+    "v": "v - ADC readings: v, v0..v4",
+    ">": "> - run one Python statement",
+    "?": "? - firmware version",
+    "s": "s - show slot files",
+    "<": "< - previous slot",
+    "m": "m - show the menu",
+    "E": "E - toggle the menu",
+}
 
 
 class MainPort:
@@ -71,7 +91,7 @@ class MainPort:
         """Called from the I/O thread when an interrupt byte arrives while our code runs."""
         if byte == CTRL_D:
             self.soft_reset_pending = True
-        self.runtime.interrupt.set()
+        self.runtime.request_interrupt()
 
     # --- the idle loop ------------------------------------------------------------------------
     def service(self) -> None:
@@ -153,10 +173,20 @@ class MainPort:
     # --- commands --------------------------------------------------------------------------------
     def _dispatch(self, command: str, args: str | None) -> None:
         handlers: dict[str, Callable[[str | None], bool]] = {
-            "?": self._version, "x": self._clear, "n": self._netlist, "b": self._bridges, ">": self._python,
-            "+": self._add, "-": self._remove, "<": self._previous_slot, "s": self._slots, "v": self._adc,
-            "E": self._toggle_menu, "m": self._menu, "y": self._reload,
-        }  # fmt: skip
+            "?": self._version,
+            "x": self._clear,
+            "n": self._netlist,
+            "b": self._bridges,
+            ">": self._python,
+            "+": self._add,
+            "-": self._remove,
+            "<": self._previous_slot,
+            "s": self._slots,
+            "v": self._adc,
+            "E": self._toggle_menu,
+            "m": self._menu,
+            "y": self._reload,
+        }
         if self.family is Family.LEGACY:
             handlers["C"] = self._colors
         else:
@@ -254,7 +284,7 @@ class MainPort:
 
     def _previous_slot(self, args: str | None) -> bool:
         with self.board.lock:
-            wanted = args.strip() if args else ""
+            wanted = self._args(args).strip() if self.family is Family.JUMPERLOS else ""
             if self.family is Family.JUMPERLOS and wanted.isdigit() and int(wanted) < NUM_SLOTS:
                 slot = int(wanted)
             else:
@@ -307,8 +337,9 @@ class MainPort:
         return False
 
     def _colors(self, args: str | None) -> bool:
-        if args and args.strip() in ("0", "1"):
-            self.colors = args.strip() == "0"
+        wanted = self._args(args).strip() if self.family is Family.JUMPERLOS else ""
+        if wanted in ("0", "1"):
+            self.colors = wanted == "0"
         else:
             self.colors = not self.colors
         self.write(f"Terminal colors {'enabled' if self.colors else 'disabled'}\r\n")
@@ -321,7 +352,7 @@ class MainPort:
     def _json(self, args: str | None) -> bool:
         with self.board.lock:
             document = state_json.get_state(self.board)
-        section = (args or "").strip()
+        section = self._args(args).strip()
         if section in state_json.SECTIONS:
             start = document.index(f'  "{section}": ')
             end = document.find(',\n  "', start)
@@ -331,7 +362,7 @@ class MainPort:
         return False
 
     def _buffering(self, args: str | None) -> bool:
-        wanted = (args or "").strip()
+        wanted = self._args(args).strip()
         self.line_buffering = (wanted == "1") if wanted in ("0", "1") else not self.line_buffering
         self.write(f"Line buffering {'on' if self.line_buffering else 'off'}\r\n")
         return False

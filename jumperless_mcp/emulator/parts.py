@@ -19,9 +19,16 @@ from firmware_api import nodes
 
 # Where a physical part can sit: the rows, the Nano header, and the rail strips.
 PLACEABLE = frozenset(
-    [*nodes.ROWS, *range(69, 100), nodes.GND, nodes.TOP_RAIL, nodes.BOTTOM_RAIL, nodes.TOP_RAIL_GND,
-     nodes.BOTTOM_RAIL_GND]
-)  # fmt: skip
+    [
+        *nodes.ROWS,
+        *range(69, 100),
+        nodes.GND,
+        nodes.TOP_RAIL,
+        nodes.BOTTOM_RAIL,
+        nodes.TOP_RAIL_GND,
+        nodes.BOTTOM_RAIL_GND,
+    ]
+)
 _OHMS = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([rRkKmM]?)\s*([0-9]*)\s*(?:ohms?|Ω)?\s*$")
 _SCALE = {"": 1.0, "r": 1.0, "k": 1e3, "m": 1e6}
 

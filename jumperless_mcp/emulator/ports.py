@@ -8,6 +8,7 @@ own thread consumes those buffers, like the firmware's main loop does.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import selectors
@@ -66,10 +67,8 @@ class PtyPort:
             return
         self.closed = True
         for fd in (self.master, self._slave):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
 
 class InputBuffer:
@@ -146,11 +145,8 @@ class IoThread:
         os.write(self._wake_w, b"x")
 
     def remove(self, port: PtyPort) -> None:
-        with self._lock:
-            try:
-                self._selector.unregister(port.master)
-            except (KeyError, ValueError):
-                pass
+        with self._lock, contextlib.suppress(KeyError, ValueError):
+            self._selector.unregister(port.master)
         os.write(self._wake_w, b"x")
 
     def _run(self) -> None:
@@ -159,10 +155,8 @@ class IoThread:
                 pass  # let add/remove finish before selecting again
             for key, _ in self._selector.select(timeout=0.2):
                 if key.data is None:
-                    try:
+                    with contextlib.suppress(BlockingIOError):
                         os.read(self._wake_r, 1024)
-                    except BlockingIOError:
-                        pass
                     continue
                 port, on_bytes = key.data
                 data = port.read_available()
@@ -173,14 +167,10 @@ class IoThread:
 
     def stop(self) -> None:
         self._stop = True
-        try:
+        with contextlib.suppress(OSError):
             os.write(self._wake_w, b"x")
-        except OSError:
-            pass
         self._thread.join(timeout=2)
         self._selector.close()
         for fd in (self._wake_r, self._wake_w):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-import gc
+import ctypes
 import sys
 import threading
 import time
@@ -26,11 +26,34 @@ if TYPE_CHECKING:
     from jumperless_mcp.emulator.board import BoardModel
 
 USER_FILENAMES = ("<stdin>", "<string>")
+ESCALATE_AFTER = 0.2  # seconds an interrupt may wait for a line event before it is forced
 ECHO_NAME = "__repl_echo__"
-_PURE_MODULES = ("math", "json", "struct", "re", "collections", "binascii", "array", "hashlib", "io", "errno",
-                 "random", "select")  # fmt: skip
-_ALIASES = {"utime": "time", "uos": "os", "ujson": "json", "ustruct": "struct", "ubinascii": "binascii",
-            "ucollections": "collections", "ure": "re", "uerrno": "errno", "uio": "io", "urandom": "random"}  # fmt: skip
+_PURE_MODULES = (
+    "math",
+    "json",
+    "struct",
+    "re",
+    "collections",
+    "binascii",
+    "array",
+    "hashlib",
+    "io",
+    "errno",
+    "random",
+    "select",
+)
+_ALIASES = {
+    "utime": "time",
+    "uos": "os",
+    "ujson": "json",
+    "ustruct": "struct",
+    "ubinascii": "binascii",
+    "ucollections": "collections",
+    "ure": "re",
+    "uerrno": "errno",
+    "uio": "io",
+    "urandom": "random",
+}
 _MESSAGES = (
     (NameError, lambda e: str(e).replace(" is not defined", " isn't defined")),
     (ZeroDivisionError, lambda e: "divide by zero"),
@@ -64,6 +87,9 @@ class PythonRuntime:
         self._out: Callable[[str], None] = lambda text: None
         self.running = False
         self.owner: object = None
+        self._run_lock = threading.Lock()
+        self._run_serial = 0
+        self._thread_id = 0
         self.reset()
 
     def reset(self) -> None:
@@ -96,15 +122,27 @@ class PythonRuntime:
     def wait_main_port_input(self) -> None:
         self._main_port_wait(self.sleep)
 
+    def request_interrupt(self) -> None:
+        """Interrupt the running code: at its next line, or within 0.2 s even in a one-line loop."""
+        self.interrupt.set()
+        timer = threading.Timer(ESCALATE_AFTER, self._escalate, args=(self._run_serial,))
+        timer.daemon = True
+        timer.start()
+
+    def _escalate(self, serial: int) -> None:
+        with self._run_lock:
+            if self.running and self._run_serial == serial and self.interrupt.is_set():
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(self._thread_id), ctypes.py_object(KeyboardInterrupt)
+                )
+
     def _check_interrupt(self) -> None:
         if self.interrupt.is_set():
             self.interrupt.clear()
             raise KeyboardInterrupt
 
     # --- running code ------------------------------------------------------------------------
-    def run(
-        self, source: str, out: Callable[[str], None], *, echo: bool = False, owner: object = None
-    ) -> str | None:
+    def run(self, source: str, out: Callable[[str], None], *, echo: bool = False, owner: object = None) -> str | None:
         """Run source to completion; stdout goes to `out`. Returns a traceback, or None on success.
 
         `owner` is the port that sent the code: only its interrupt bytes interrupt it.
@@ -112,29 +150,31 @@ class PythonRuntime:
         filename = "<stdin>"
         self._out = out
         self.owner = owner
-        self.interrupt.clear()
-        self.running = True
         try:
             tree = ast.parse(source, filename, "exec")
             if echo:
                 tree = _EchoExpressions().visit(tree)
             code = compile(tree, filename, "exec")
         except SyntaxError as exc:
-            self.running = False
             return format_traceback(exc)
+        with self._run_lock:
+            self.interrupt.clear()
+            self._run_serial += 1
+            self._thread_id = threading.get_ident()
+            self.running = True
         previous_trace = sys.gettrace()
         sys.settrace(self._trace)
         try:
-            exec(code, self.globals)  # noqa: S102 - this is the board's VM
+            exec(code, self.globals)
         except SystemExit:
             return None
-        except BaseException as exc:  # noqa: BLE001 - every error is reported like the firmware does
+        except BaseException as exc:
             return format_traceback(exc)
         finally:
             sys.settrace(previous_trace)
-            self.running = False
-            self.interrupt.clear()
-            gc.collect(0)
+            with self._run_lock:
+                self.running = False
+                self.interrupt.clear()
         return None
 
     def _trace(self, frame: types.FrameType, event: str, arg: object) -> Callable | None:  # type: ignore[type-arg]
@@ -166,7 +206,9 @@ class PythonRuntime:
         else:
             self._out(text)
 
-    def _import(self, name: str, globals: object = None, locals: object = None, fromlist: object = (), level: int = 0) -> object:  # noqa: A002
+    def _import(
+        self, name: str, globals: object = None, locals: object = None, fromlist: object = (), level: int = 0
+    ) -> object:
         name = _ALIASES.get(name, name)
         special = self._special_modules()
         if name in special:
@@ -176,21 +218,33 @@ class PythonRuntime:
         raise ImportError(f"no module named '{name}'")
 
     def _special_modules(self) -> dict[str, types.ModuleType]:
-        return {"jumperless": self.jumperless, "jfs": self.jumperless.jfs, "time": self._time_module(),  # type: ignore[attr-defined]
-                "sys": self._sys_module(), "os": self.os, "gc": self._gc_module(),
-                "micropython": self._micropython_module()}  # fmt: skip
+        return {
+            "jumperless": self.jumperless,
+            "jfs": self.jumperless.jfs,
+            "time": self._time_module(),  # type: ignore[attr-defined]
+            "sys": self._sys_module(),
+            "os": self.os,
+            "gc": self._gc_module(),
+            "micropython": self._micropython_module(),
+        }
 
     def _time_module(self) -> types.ModuleType:
         start = time.monotonic()
         module = types.ModuleType("time")
         module.__dict__.update(
-            sleep=self.sleep, sleep_ms=lambda ms: self.sleep(ms / 1000), sleep_us=lambda us: self.sleep(us / 1e6),
+            sleep=self.sleep,
+            sleep_ms=lambda ms: self.sleep(ms / 1000),
+            sleep_us=lambda us: self.sleep(us / 1e6),
             ticks_ms=lambda: int((time.monotonic() - start) * 1000) & 0x3FFFFFFF,
             ticks_us=lambda: int((time.monotonic() - start) * 1e6) & 0x3FFFFFFF,
             ticks_diff=lambda a, b: ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000,
-            ticks_add=lambda a, b: (a + b) & 0x3FFFFFFF, time=lambda: int(time.time()), time_ns=time.time_ns,
-            localtime=time.localtime, gmtime=time.gmtime, mktime=time.mktime,
-        )  # fmt: skip
+            ticks_add=lambda a, b: (a + b) & 0x3FFFFFFF,
+            time=lambda: int(time.time()),
+            time_ns=time.time_ns,
+            localtime=time.localtime,
+            gmtime=time.gmtime,
+            mktime=time.mktime,
+        )
         return module
 
     def _sys_module(self) -> types.ModuleType:
@@ -206,27 +260,47 @@ class PythonRuntime:
         module = types.ModuleType("sys")
         version = str(self.board.version)
         module.__dict__.update(
-            platform="rp2", byteorder="little", maxsize=2**31 - 1, path=["", "/lib"], argv=[], modules={},
+            platform="rp2",
+            byteorder="little",
+            maxsize=2**31 - 1,
+            path=["", "/lib"],
+            argv=[],
+            modules={},
             version="3.4.0; MicroPython v1.28.0-dirty on 2026-06-01",
-            implementation=types.SimpleNamespace(name="micropython", version=(1, 28, 0, ""),
-                                                 _machine=f"jumperless-v5 v{version} with rp2350b", _mpy=0),
-            stdout=_Stdout(), stderr=_Stdout(), exit=sys.exit,
+            implementation=types.SimpleNamespace(
+                name="micropython", version=(1, 28, 0, ""), _machine=f"jumperless-v5 v{version} with rp2350b", _mpy=0
+            ),
+            stdout=_Stdout(),
+            stderr=_Stdout(),
+            exit=sys.exit,
             print_exception=lambda exc, file=None: self._out(format_traceback(exc)),
-        )  # fmt: skip
+        )
         return module
 
     @staticmethod
     def _gc_module() -> types.ModuleType:
         module = types.ModuleType("gc")
-        module.__dict__.update(collect=lambda: None, mem_free=lambda: 7_800_000, mem_alloc=lambda: 200_000,
-                               enable=lambda: None, disable=lambda: None, isenabled=lambda: True)  # fmt: skip
+        module.__dict__.update(
+            collect=lambda: None,
+            mem_free=lambda: 7_800_000,
+            mem_alloc=lambda: 200_000,
+            enable=lambda: None,
+            disable=lambda: None,
+            isenabled=lambda: True,
+        )
         return module
 
     @staticmethod
     def _micropython_module() -> types.ModuleType:
         module = types.ModuleType("micropython")
-        module.__dict__.update(const=lambda x: x, kbd_intr=lambda c: None, opt_level=lambda *a: 0,
-                               mem_info=lambda *a: None, native=lambda f: f, viper=lambda f: f)  # fmt: skip
+        module.__dict__.update(
+            const=lambda x: x,
+            kbd_intr=lambda c: None,
+            opt_level=lambda *a: 0,
+            mem_info=lambda *a: None,
+            native=lambda f: f,
+            viper=lambda f: f,
+        )
         return module
 
 
@@ -244,8 +318,13 @@ def format_traceback(exc: BaseException) -> str:
             lines.append(f'  File "{filename}", line {line_number}, in {where}')
     if len(lines) == 1:
         lines.append('  File "<stdin>", line 1, in <module>')
-    lines.append(f"{type(exc).__name__}: {_message(exc)}")
+    lines.append(f"{_type_name(exc)}: {_message(exc)}")
     return "\n".join(lines) + "\n"
+
+
+def _type_name(exc: BaseException) -> str:
+    """MicroPython has one OSError (no FileNotFoundError and friends)."""
+    return "OSError" if isinstance(exc, OSError) else type(exc).__name__
 
 
 def _message(exc: BaseException) -> str:
@@ -255,4 +334,3 @@ def _message(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.errno is not None:
         return f"[Errno {exc.errno}] {exc.strerror}" if exc.strerror else str(exc.errno)
     return str(exc) if exc.args else ""
-

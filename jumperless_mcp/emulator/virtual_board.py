@@ -41,7 +41,7 @@ PERSONAS = {
     "jumperlos": Persona(
         "jumperlos",
         "5.7.0.13",
-        'MicroPython v1.28.0-dirty on 2026-06-01; jumperless-v5 v5.7.0.13 with rp2350b\r\n'
+        "MicroPython v1.28.0-dirty on 2026-06-01; jumperless-v5 v5.7.0.13 with rp2350b\r\n"
         'Type "help()" for more information.\r\n',
     ),
     "legacy": Persona("legacy", "5.3.2.4", ""),
@@ -122,7 +122,7 @@ class VirtualBoard:
 
     def stop(self) -> None:
         self._stop.set()
-        self.runtime.interrupt.set()
+        self.runtime.request_interrupt()
         with self._cond:
             self._cond.notify_all()
         if self._started:
@@ -151,7 +151,7 @@ class VirtualBoard:
                     if isinstance(port, MainPort):
                         port.on_interrupt_byte(byte)
                     else:
-                        self.runtime.interrupt.set()
+                        self.runtime.request_interrupt()
                 elif not (isinstance(port, MainPort) and port.discard_while_running):
                     keep.append(byte)
             data = bytes(keep)
@@ -175,4 +175,8 @@ class VirtualBoard:
             for port in self._ports():
                 if self._stop.is_set():
                     return
-                port.service()
+                try:
+                    port.service()
+                except KeyboardInterrupt:
+                    # An interrupt forced just as the code finished: the firmware reports such strays too.
+                    self.main.write("[MpRemote] Caught stray exception\r\n")
