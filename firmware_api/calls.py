@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,12 +22,18 @@ from firmware_api.versions import Family
 
 DAC_CHANNEL_NODES = {nodes.DAC0: 0, nodes.DAC1: 1, nodes.TOP_RAIL: 2, nodes.BOTTOM_RAIL: 3}
 WAVE_NAMES = {
-    "sine": 0, "sin": 0,
-    "triangle": 1, "tri": 1,
-    "sawtooth": 2, "saw": 2, "ramp": 2,
-    "square": 3, "sq": 3,
-    "arbitrary": 4, "arb": 4,
-}  # fmt: skip
+    "sine": 0,
+    "sin": 0,
+    "triangle": 1,
+    "tri": 1,
+    "sawtooth": 2,
+    "saw": 2,
+    "ramp": 2,
+    "square": 3,
+    "sq": 3,
+    "arbitrary": 4,
+    "arb": 4,
+}
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,9 @@ def bind(function: Function, args: Sequence[object], kwargs: Mapping[str, object
     """Match positional and keyword values to the declared arguments, filling defaults."""
     declared = function.args
     if len(args) > len(declared):
-        raise ArgumentError(function.name, f"takes at most {len(declared)} arguments, got {len(args)}")
+        raise ArgumentError(
+            function.name, f"takes at most {len(declared)} arguments, got {len(args)}", signature(function)
+        )
     known = {a.name for a in declared}
     for key in kwargs:
         if key not in known:
@@ -78,15 +87,57 @@ def bind(function: Function, args: Sequence[object], kwargs: Mapping[str, object
     for index, arg in enumerate(declared):
         if index < len(args):
             if arg.name in kwargs:
-                raise ArgumentError(arg.name, "given both by position and by name")
+                raise ArgumentError(arg.name, "given both by position and by name", allowed_values(arg))
             values.append(args[index])
         elif arg.name in kwargs:
             values.append(kwargs[arg.name])
         elif not arg.required:
             values.append(arg.default)
         else:
-            raise ArgumentError(arg.name, f"missing required argument of {function.name}()")
+            raise ArgumentError(arg.name, f"missing required argument of {function.name}()", allowed_values(arg))
     return values
+
+
+def signature(function: Function) -> str:
+    """`name(arg, arg=default)`, for messages that list what a function takes."""
+    parts = [a.name if a.required else f"{a.name}={a.default!r}" for a in function.args]
+    return f"{function.name}({', '.join(parts)})"
+
+
+NODE_ALLOWED = "1-60, D0-D13, A0-A7, GND, TOP_RAIL, DAC0, ADC0, GPIO_1, ..."
+DAC_ALLOWED = "0-3, DAC0, DAC1, TOP_RAIL, BOTTOM_RAIL"
+GPIO_ALLOWED = "1-10, 20-27, GPIO_1-GPIO_8, UART_TX, UART_RX"
+PWM_ALLOWED = "1-8, 131-138, GPIO_1-GPIO_8"
+_DIGITS = re.compile(r"-?[0-9]+")
+
+
+def allowed_values(arg: Arg) -> str:
+    """What an argument accepts, in words, for error messages."""
+    fixed = {
+        ArgKind.NODE: NODE_ALLOWED,
+        ArgKind.SLOT: "0-7",
+        ArgKind.DAC_CHANNEL: DAC_ALLOWED,
+        ArgKind.ADC_CHANNEL: "0-3",
+        ArgKind.INA_SENSOR: "0-1",
+        ArgKind.GPIO_PIN: GPIO_ALLOWED,
+        ArgKind.PWM_PIN: PWM_ALLOWED,
+        ArgKind.WAVE: "0-4, " + ", ".join(sorted(WAVE_NAMES)),
+        ArgKind.BOOL: "true, false",
+        ArgKind.STR: "any text",
+        ArgKind.JSON: "a JSON document (object, array, or its text)",
+    }
+    if arg.kind in fixed:
+        return fixed[arg.kind]
+    if arg.kind is ArgKind.FLOAT:
+        return _range_text(arg)
+    lo, hi = _int_bounds(arg)
+    return f"{lo}-{hi}"
+
+
+def _int_bounds(arg: Arg) -> tuple[int, int]:
+    lo = int(arg.minimum) if arg.minimum is not None else -(2**31)
+    hi = int(arg.maximum) if arg.maximum is not None else 2**31 - 1
+    return lo, hi
 
 
 def coerce(arg: Arg, value: object) -> object:
@@ -98,18 +149,17 @@ def coerce(arg: Arg, value: object) -> object:
 
 
 def _node(arg: Arg, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ArgumentError(arg.name, f"expected a node number or name, got {type(value).__name__}",
-                            "1-60, D0-D13, A0-A7, GND, TOP_RAIL, DAC0, ADC0, GPIO_1, ...")  # fmt: skip
+    if isinstance(value, bool) or not isinstance(value, (int, str, nodes.Node)):
+        raise ArgumentError(arg.name, f"expected a node number or name, got {type(value).__name__}", NODE_ALLOWED)
     try:
         return nodes.resolve_node(value)
     except ValueError as exc:
-        raise ArgumentError(arg.name, str(exc)) from None
+        raise ArgumentError(arg.name, str(exc), NODE_ALLOWED) from None
 
 
 def _ranged_int(arg: Arg, value: object, lo: int, hi: int, allowed: str | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
             value = int(value.strip())
         else:
             raise ArgumentError(arg.name, f"expected an integer, got {value!r}", allowed or f"{lo}-{hi}")
@@ -119,15 +169,17 @@ def _ranged_int(arg: Arg, value: object, lo: int, hi: int, allowed: str | None =
 
 
 def _int(arg: Arg, value: object) -> int:
-    lo = int(arg.minimum) if arg.minimum is not None else -(2**31)
-    hi = int(arg.maximum) if arg.maximum is not None else 2**31 - 1
+    lo, hi = _int_bounds(arg)
     return _ranged_int(arg, value, lo, hi)
 
 
 def _float(arg: Arg, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ArgumentError(arg.name, f"expected a number, got {value!r}", _range_text(arg))
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ArgumentError(arg.name, f"{value} is out of range", _range_text(arg)) from None
     if not math.isfinite(number):
         raise ArgumentError(arg.name, f"{value!r} is not a finite number", _range_text(arg))
     if (arg.minimum is not None and number < arg.minimum) or (arg.maximum is not None and number > arg.maximum):
@@ -151,7 +203,7 @@ def _bool(arg: Arg, value: object) -> bool:
 
 def _str(arg: Arg, value: object) -> str:
     if not isinstance(value, str):
-        raise ArgumentError(arg.name, f"expected text, got {type(value).__name__}")
+        raise ArgumentError(arg.name, f"expected text, got {type(value).__name__}", allowed_values(arg))
     return value
 
 
@@ -162,14 +214,14 @@ def _json(arg: Arg, value: object) -> str:
         try:
             json.loads(value)
         except json.JSONDecodeError as exc:
-            raise ArgumentError(arg.name, f"not valid JSON: {exc}") from None
+            raise ArgumentError(arg.name, f"not valid JSON: {exc}", allowed_values(arg)) from None
         return value
-    raise ArgumentError(arg.name, f"expected a JSON document, got {type(value).__name__}")
+    raise ArgumentError(arg.name, f"expected a JSON document, got {type(value).__name__}", allowed_values(arg))
 
 
 def _dac_channel(arg: Arg, value: object) -> int:
-    allowed = "0-3, DAC0, DAC1, TOP_RAIL, BOTTOM_RAIL"
-    if isinstance(value, str) and not value.strip().isdigit():
+    allowed = DAC_ALLOWED
+    if isinstance(value, str) and not _DIGITS.fullmatch(value.strip()):
         try:
             node_id = nodes.resolve_node(value)
         except ValueError:
@@ -184,14 +236,14 @@ def _gpio_pin(arg: Arg, value: object) -> int:
     try:
         return nodes.gpio_pin_for(value)  # type: ignore[arg-type]
     except (ValueError, TypeError) as exc:
-        raise ArgumentError(arg.name, str(exc), "1-10, 20-27, GPIO_1-GPIO_8, UART_TX, UART_RX") from None
+        raise ArgumentError(arg.name, str(exc), GPIO_ALLOWED) from None
 
 
 def _pwm_pin(arg: Arg, value: object) -> int:
     try:
         return nodes.pwm_pin_for(value)  # type: ignore[arg-type]
     except (ValueError, TypeError) as exc:
-        raise ArgumentError(arg.name, str(exc), "1-8, 131-138, GPIO_1-GPIO_8") from None
+        raise ArgumentError(arg.name, str(exc), PWM_ALLOWED) from None
 
 
 def _wave(arg: Arg, value: object) -> int:

@@ -286,24 +286,16 @@ def _build() -> tuple[dict[int, Node], dict[str, int]]:
     """Build the table and the spelling index, refusing any spelling that would be ambiguous."""
     nodes: dict[int, Node] = {}
     spellings: dict[str, int] = {}
-    for node_id, name, short, extra, kind in sorted(
-        (*_NAMED, *_generated()), key=lambda entry: entry[0]
-    ):
+    for node_id, name, short, extra, kind in sorted((*_NAMED, *_generated()), key=lambda entry: entry[0]):
         if node_id in nodes:
             raise RuntimeError(f"node id {node_id} defined twice")
         # Aliases: the listed ones plus the short name, upper-cased, without repeating the canonical name.
-        aliases = tuple(
-            dict.fromkeys(a.upper() for a in (*extra, short) if a.upper() != name)
-        )
-        nodes[node_id] = Node(
-            node_id, name, short, aliases, kind, _routable_for(node_id)
-        )
+        aliases = tuple(dict.fromkeys(a.upper() for a in (*extra, short) if a.upper() != name))
+        nodes[node_id] = Node(node_id, name, short, aliases, kind, _routable_for(node_id))
         for spelling in (name, *aliases):
             previous = spellings.setdefault(spelling, node_id)
             if previous != node_id:
-                raise RuntimeError(
-                    f"node spelling {spelling!r} maps to both {previous} and {node_id}"
-                )
+                raise RuntimeError(f"node spelling {spelling!r} maps to both {previous} and {node_id}")
     return nodes, spellings
 
 
@@ -313,9 +305,7 @@ NODES: Mapping[int, Node] = MappingProxyType(_NODES_DICT)
 _NUMERIC = re.compile(r"[0-9]+")
 _NUMERIC_STRING_MAX = 200  # find_node_value accepts integer strings 1..200
 _ID_HINT = "valid ids are rows 1-60, 69-121, 126, 127, 131-140, pads 142-148 and fake GPIO 150-189"
-_NAME_HINT = (
-    "use a row number 1-60, a node id, or a name such as GND, TOP_RAIL, D13, GPIO_1"
-)
+_NAME_HINT = "use a row number 1-60, a node id, or a name such as GND, TOP_RAIL, D13, GPIO_1"
 
 
 # --- resolution ----------------------------------------------------------------------------------------------------
@@ -392,11 +382,7 @@ _FORBIDDEN_ALWAYS = _pairs(
         (BOTTOM_RAIL, DAC0),
         (BOTTOM_RAIL, DAC1),
         (TOP_RAIL, BOTTOM_RAIL),
-        *(
-            (a, b)
-            for a in (*GPIO_NODES, UART_TX, UART_RX, BUFFER_OUT)
-            for b in _RAILS_AND_DACS
-        ),
+        *((a, b) for a in (*GPIO_NODES, UART_TX, UART_RX, BUFFER_OUT) for b in _RAILS_AND_DACS),
     ]
 )
 _FORBIDDEN_LEGACY_ONLY = _pairs([(GND, DAC0), (DAC0, DAC1)])
@@ -466,9 +452,7 @@ def gpio_pin_for(value: int | str | Node) -> int:
         node_id = resolve_node(value)
         if node_id in _GPIO_PIN_BY_NODE:
             return _GPIO_PIN_BY_NODE[node_id]
-        raise ValueError(
-            f"{canonical_name(node_id)} is not a GPIO pin; expected {_GPIO_ALLOWED}"
-        )
+        raise ValueError(f"{canonical_name(node_id)} is not a GPIO pin; expected {_GPIO_ALLOWED}")
     raise TypeError(f"gpio pin must be an int, str or Node, not {type(value).__name__}")
 
 
@@ -488,7 +472,5 @@ def pwm_pin_for(value: int | str | Node) -> int:
         node_id = resolve_node(value)
         if node_id in GPIO_NODES:
             return node_id - GPIO_1 + 1
-        raise ValueError(
-            f"{canonical_name(node_id)} cannot do PWM; expected {_PWM_ALLOWED}"
-        )
+        raise ValueError(f"{canonical_name(node_id)} cannot do PWM; expected {_PWM_ALLOWED}")
     raise TypeError(f"pwm pin must be an int, str or Node, not {type(value).__name__}")

@@ -15,6 +15,10 @@ Literal = None | bool | int | float | str | bytes | list | tuple | dict
 
 def literal(value: object) -> str:
     """Source text for `value`, safe to splice into a statement."""
+    return _render(value, set())
+
+
+def _render(value: object, open_containers: set[int]) -> str:
     if value is None or isinstance(value, bool):
         return repr(value)
     if isinstance(value, int):
@@ -27,15 +31,21 @@ def literal(value: object) -> str:
         return _quote_str(value)
     if isinstance(value, (bytes, bytearray)):
         return "b" + _quote_str("".join(chr(b) for b in value), byte_string=True)
-    if isinstance(value, tuple):
-        inner = ", ".join(literal(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    if isinstance(value, list):
-        return "[" + ", ".join(literal(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        items = ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items())
+    if not isinstance(value, (tuple, list, Mapping)):
+        raise TypeError(f"cannot render {type(value).__name__} as a board literal")
+    if id(value) in open_containers:
+        raise ValueError(f"cannot render a {type(value).__name__} that contains itself")
+    open_containers.add(id(value))
+    try:
+        if isinstance(value, tuple):
+            inner = ", ".join(_render(v, open_containers) for v in value)
+            return f"({inner},)" if len(value) == 1 else f"({inner})"
+        if isinstance(value, list):
+            return "[" + ", ".join(_render(v, open_containers) for v in value) + "]"
+        items = ", ".join(f"{_render(k, open_containers)}: {_render(v, open_containers)}" for k, v in value.items())
         return "{" + items + "}"
-    raise TypeError(f"cannot render {type(value).__name__} as a board literal")
+    finally:
+        open_containers.discard(id(value))
 
 
 def _quote_str(text: str, *, byte_string: bool = False) -> str:

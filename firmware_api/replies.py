@@ -27,13 +27,13 @@ def parse_reply(kind: Returns, text: str) -> object:
         return _PARSERS[kind](cleaned)
     except ReplyParseError:
         raise
-    except (ValueError, SyntaxError, KeyError) as exc:
+    except (ValueError, SyntaxError, KeyError, TypeError, RecursionError, MemoryError) as exc:
         raise ReplyParseError(f"cannot read {cleaned!r} as {kind.value}: {exc}") from None
 
 
 def parse_float(text: str) -> float:
     lowered = text.strip().lower()
-    if lowered in ("nan", "inf", "-inf"):
+    if lowered.lstrip("+-") in ("nan", "inf"):
         return float(lowered)
     if not re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?", lowered):
         raise ReplyParseError(f"not a number: {text!r}")
@@ -92,11 +92,14 @@ def parse_node(text: str) -> int:
 
 
 def parse_literal(text: str) -> object:
-    return ast.literal_eval(text)
+    try:
+        return ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError) as exc:
+        raise ReplyParseError(f"not a Python literal: {text!r} ({exc})") from None
 
 
 def parse_str(text: str) -> str:
-    value = ast.literal_eval(text)
+    value = parse_literal(text)
     if not isinstance(value, str):
         raise ReplyParseError(f"expected a string repr, got {text!r}")
     return value
@@ -104,16 +107,23 @@ def parse_str(text: str) -> str:
 
 def parse_json(text: str) -> object:
     """get_state() returns a str of JSON; accept its repr or the bare JSON."""
+    text = text.strip()
     document = parse_str(text) if text[:1] in ("'", '"') else text
-    return json.loads(document)
+    try:
+        return json.loads(document)
+    except ValueError as exc:
+        raise ReplyParseError(f"not a JSON document: {text!r} ({exc})") from None
 
 
 def parse_optional_float(text: str) -> float | None:
     return None if text == "None" else parse_float(text)
 
 
-def parse_bytes(text: str) -> bytes:
-    value = ast.literal_eval(text)
+def parse_bytes(text: str) -> bytes | None:
+    """bytes; None when the firmware has no buffer to give (oled_get_framebuffer with the OLED disconnected)."""
+    if text.strip() == "None":
+        return None
+    value = parse_literal(text)
     if not isinstance(value, (bytes, bytearray)):
         raise ReplyParseError(f"expected bytes, got {text!r}")
     return bytes(value)

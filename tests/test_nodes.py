@@ -235,9 +235,7 @@ def test_short_names_match_defines_to_char_list() -> None:
         (157, {"FAKE_GPIO_8"}),
     ],
 )
-def test_documented_aliases_present_and_resolve(
-    node_id: int, aliases: set[str]
-) -> None:
+def test_documented_aliases_present_and_resolve(node_id: int, aliases: set[str]) -> None:
     assert aliases <= set(NODES[node_id].aliases)
     for alias in aliases:
         assert resolve_node(alias) == node_id
@@ -251,9 +249,7 @@ def test_aliases_are_upper_case_and_exclude_canonical_name() -> None:
 
 
 def test_no_spelling_maps_to_two_ids() -> None:
-    spellings = Counter(
-        s for entry in NODES.values() for s in (entry.name, *entry.aliases)
-    )
+    spellings = Counter(s for entry in NODES.values() for s in (entry.name, *entry.aliases))
     assert [s for s, count in spellings.items() if count > 1] == []
     names = all_names()
     assert len(names) == sum(spellings.values())
@@ -279,7 +275,7 @@ def test_constants() -> None:
     assert nodes.ADC7 == 115
     assert nodes.UART_TX == 116
     assert nodes.UART_RX == 117
-    assert nodes.GPIO_NODES == tuple(range(131, 139))
+    assert tuple(range(131, 139)) == nodes.GPIO_NODES
     assert nodes.BUFFER_IN == 139
     assert nodes.BUFFER_OUT == 140
     assert nodes.BOTTOM_RAIL_GND == 126
@@ -359,9 +355,7 @@ def test_unknown_ids(value: int) -> None:
     assert str(value) in str(info.value)
 
 
-@pytest.mark.parametrize(
-    "value", ["0", "61", "122", "201", "999", "TOPRAL", "nope", "", "top rail", "D14"]
-)
+@pytest.mark.parametrize("value", ["0", "61", "122", "201", "999", "TOPRAL", "nope", "", "top rail", "D14"])
 def test_unknown_strings(value: str) -> None:
     with pytest.raises(UnknownNodeError) as info:
         resolve_node(value)
@@ -395,9 +389,7 @@ def test_canonical_and_short_name_of_unknown_id() -> None:
 # --- routability ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "node_id", [1, 30, 60, 70, 93, 100, 107, 110, 117, 131, 138, 139, 140]
-)
+@pytest.mark.parametrize("node_id", [1, 30, 60, 70, 93, 100, 107, 110, 117, 131, 138, 139, 140])
 def test_routable_in_both_families(node_id: int) -> None:
     assert NODES[node_id].routable == frozenset({LEGACY, JOS})
     assert NODES[node_id].is_routable(LEGACY)
@@ -563,9 +555,7 @@ def test_pwm_pin(value: int | str | Node, expected: int) -> None:
     assert pwm_pin_for(value) == expected
 
 
-@pytest.mark.parametrize(
-    "value", [0, 9, 10, 20, 130, 139, "UART_TX", "GND", NODES[116]]
-)
+@pytest.mark.parametrize("value", [0, 9, 10, 20, 130, 139, "UART_TX", "GND", NODES[116]])
 def test_pwm_pin_rejects(value: int | str | Node) -> None:
     with pytest.raises(ValueError):
         pwm_pin_for(value)

@@ -37,15 +37,35 @@ GPIO_PIN_NODES = (*nodes.GPIO_NODES, nodes.UART_TX, nodes.UART_RX)
 POWER_KEYS = ("dac0", "dac1", "top_rail", "bottom_rail")  # DAC channel order 0-3
 POWER_NODES = {"dac0": nodes.DAC0, "dac1": nodes.DAC1, "top_rail": nodes.TOP_RAIL, "bottom_rail": nodes.BOTTOM_RAIL}
 FIXED_SUPPLIES = {
-    nodes.GND: 0.0, nodes.TOP_RAIL_GND: 0.0, nodes.BOTTOM_RAIL_GND: 0.0, 96: 0.0, 97: 0.0,
-    nodes.SUPPLY_3V3: 3.3, 98: 3.3, nodes.SUPPLY_5V: 5.0, 99: 5.0,
-}  # fmt: skip
+    nodes.GND: 0.0,
+    nodes.TOP_RAIL_GND: 0.0,
+    nodes.BOTTOM_RAIL_GND: 0.0,
+    96: 0.0,
+    97: 0.0,
+    nodes.SUPPLY_3V3: 3.3,
+    98: 3.3,
+    nodes.SUPPLY_5V: 5.0,
+    99: 5.0,
+}
 NET_COLORS = (
-    (0xFF0000, "red"), (0xFF8000, "orange"), (0xFFFF00, "yellow"), (0x00FF00, "green"), (0x00FFFF, "cyan"),
-    (0x0000FF, "blue"), (0x8000FF, "purple"), (0xFF00FF, "magenta"), (0xFF80C0, "pink"), (0xFFFFFF, "white"),
-)  # fmt: skip
-SPECIAL_NET_COLORS = {1: (0x001C04, "dark green"), 2: (0x1C0702, "red"), 3: (0x1C0107, "pink"),
-                      4: (0x231111, "salmon"), 5: (0x230913, "violet")}  # fmt: skip
+    (0xFF0000, "red"),
+    (0xFF8000, "orange"),
+    (0xFFFF00, "yellow"),
+    (0x00FF00, "green"),
+    (0x00FFFF, "cyan"),
+    (0x0000FF, "blue"),
+    (0x8000FF, "purple"),
+    (0xFF00FF, "magenta"),
+    (0xFF80C0, "pink"),
+    (0xFFFFFF, "white"),
+)
+SPECIAL_NET_COLORS = {
+    1: (0x001C04, "dark green"),
+    2: (0x1C0702, "red"),
+    3: (0x1C0107, "pink"),
+    4: (0x231111, "salmon"),
+    5: (0x230913, "violet"),
+}
 
 
 class MicroFloat(float):
@@ -142,9 +162,15 @@ class ProbeInput:
         return self._take(self.pads, -1, wait)
 
     def take_button(self, wait: Callable[[float], None] | None, consume: bool = True) -> int:
-        if not consume and not self.buttons:
-            return int(self.held_button)
-        return int(self._take(self.buttons, ProbeButton.NONE, wait))
+        """Next press (consumed), or without consume the button state now: a pending press or the held one."""
+        if consume:
+            return int(self._take(self.buttons, ProbeButton.NONE, wait))
+        while True:
+            with self._cond:
+                state = self.buttons[0] if self.buttons else self.held_button
+            if state is not ProbeButton.NONE or wait is None:
+                return int(state)
+            wait(0.02)
 
     def _take(self, queue: collections.deque, empty: object, wait: Callable[[float], None] | None):  # type: ignore[no-untyped-def]
         while True:
@@ -253,8 +279,8 @@ class BoardModel:
     # --- connections -------------------------------------------------------------
     def connect(self, a: int, b: int, duplicates: int = -1, save: bool = False) -> bool:
         added = self.netlist.add(a, b, duplicates)
-        if added and save:
-            self.save_slot()
+        if save and (added or self.netlist.has_bridge(a, b)):
+            self.save_slot()  # 5.3.x persists the bridge even when it was already in RAM unsaved
         if added:
             self.snapshot(f"connect {nodes.short_name(a)}-{nodes.short_name(b)}")
         return added

@@ -10,7 +10,7 @@ from firmware_api.versions import Family
 class FirmwareObject:
     """A named, int-like value: prints its name, compares equal to its number."""
 
-    __slots__ = ("value", "name")
+    __slots__ = ("name", "value")
 
     def __init__(self, value: int, name: str) -> None:
         self.value = value

@@ -7,9 +7,10 @@ and error messages follow the firmware source (see the protocol reference).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from firmware_api import catalog, nodes
@@ -45,6 +46,8 @@ DAC_CHANNEL_ERROR = "Invalid DAC channel or node. Use 0-3, DAC0, DAC1, TOP_RAIL,
 _DAC_NODE_CHANNELS = {nodes.DAC0: 0, nodes.DAC1: 1, nodes.TOP_RAIL: 2, nodes.BOTTOM_RAIL: 3}
 _WAVE_NAMES = {"SINE": 0, "TRIANGLE": 1, "TRI": 1, "RAMP": 2, "SAW": 2, "SAWTOOTH": 2, "SQUARE": 3, "SQ": 3,
                "ARBITRARY": 4, "ARB": 4}  # fmt: skip
+
+_UNSET: object = type("Unset", (), {"__repr__": lambda self: "<unset>"})()  # an argument the caller did not pass
 
 
 def node_value(value: object) -> int:
@@ -162,7 +165,7 @@ class JumperlessModule:
                 self.board.snapshot(f"slot {slot}")
             return previous
 
-    def CURRENT_SLOT(self) -> int:  # noqa: N802 - the firmware's name
+    def CURRENT_SLOT(self) -> int:
         return self.board.current_slot
 
     def node(self, name: object) -> NodeObject:
@@ -170,7 +173,7 @@ class JumperlessModule:
             raise TypeError("Node must be created from string, int, or another node")
         return NodeObject.of(node_value(name))
 
-    def send_raw(self, chip: object, x: int, y: int, set: int = 1) -> None:  # noqa: A002 - firmware name
+    def send_raw(self, chip: object, x: int, y: int, set: int = 1) -> None:
         if isinstance(chip, str) and len(chip) == 1 and "A" <= chip.upper() <= "L":
             number = ord(chip.upper()) - ord("A")
         elif isinstance(chip, int):
@@ -293,7 +296,10 @@ class JumperlessModule:
     def gpio_get(self, pin: object) -> GPIOStateObject:
         number = gpio_pin(pin)
         with self.board.lock:
-            return GPIOStateObject.of(self.board.gpio_read(number))
+            state = self.board.gpio_read(number)
+        if state is GPIOState.FLOATING and isinstance(pin, int) and 20 <= pin <= 27:
+            state = GPIOState.LOW  # raw RP pin numbers use plain gpio_get(): 0/1, never FLOATING
+        return GPIOStateObject.of(state)
 
     def gpio_set_dir(self, pin: object, direction: object) -> None:
         wanted = _direction(direction)
@@ -416,8 +422,13 @@ class JumperlessModule:
         return self.board.wavegen.running
 
     # --- OLED --------------------------------------------------------------------------
-    def oled_print(self, *values: object, sep: str = " ", end: str = "", size: int = -1) -> None:
-        if len(values) == 2 and isinstance(values[1], int) and not isinstance(values[1], bool):
+    def oled_print(self, *values: object, sep: object = _UNSET, end: object = _UNSET, size: object = _UNSET) -> None:
+        no_keywords = sep is _UNSET and end is _UNSET and size is _UNSET
+        sep = " " if sep is _UNSET or sep is None else sep
+        end = "" if end is _UNSET or end is None else end
+        size = -1 if size is _UNSET else int(size)  # type: ignore[call-overload]
+        # Back-compat oled_print(text, size): exactly two positional arguments, an int second, no keywords.
+        if no_keywords and len(values) == 2 and isinstance(values[1], int) and not isinstance(values[1], bool):
             values, size = values[:1], values[1]
         if not isinstance(sep, str):
             raise TypeError("sep must be str or None")
@@ -426,7 +437,7 @@ class JumperlessModule:
         oled = self.board.oled
         if not oled.connected:
             return
-        text = sep.join(_oled_text(v) for v in values) + end
+        text = sep.join(_oled_text(v, self.family) for v in values) + end
         with self.board.lock:
             if size == 0:  # small scrolling text appends
                 oled.text = (oled.text + "\n" + text).strip("\n") if oled.text else text
@@ -491,12 +502,14 @@ class JumperlessModule:
 
     # --- probe, switch, clickwheel ------------------------------------------------------
     def probe_read(self, blocking: object = True) -> ProbePadObject:
-        pad = self.board.probe.take_pad(self.ctx.sleep if blocking else None)
+        with _interrupt_says_ctrl_q():
+            pad = self.board.probe.take_pad(self.ctx.sleep if blocking else None)
         return ProbePadObject.of(pad, self.family)
 
     def probe_button(self, blocking: object = True, consume: object = False) -> ProbeButtonObject:
         wait = self.ctx.sleep if blocking else None
-        return ProbeButtonObject.of(self.board.probe.take_button(wait, bool(consume) or bool(blocking)))
+        with _interrupt_says_ctrl_q():
+            return ProbeButtonObject.of(self.board.probe.take_button(wait, bool(consume)))
 
     def probe_tap(self, node: object) -> None:
         node_value(node)  # a no-op on the firmware too, after the argument check
@@ -775,7 +788,8 @@ class JumperlessModule:
     def _extras(self) -> dict[str, object]:
         extras: dict[str, object] = {"help": self.help, "nodes_help": self.nodes_help,
                                      "change_terminal_color": self.change_terminal_color,
-                                     "cycle_term_color": self.cycle_term_color, "jfs": self.files.jfs_module()}  # fmt: skip
+                                     "cycle_term_color": self.cycle_term_color,
+                                     "jfs": self.files.jfs_module()}  # fmt: skip
         if self.family is Family.JUMPERLOS:
             extras.update(oled_get_fonts=self.oled_get_fonts, oled_set_framebuffer=self.oled_set_framebuffer,
                           force_service_by_index=self.force_service_by_index,
@@ -788,9 +802,9 @@ class JumperlessModule:
         for node_id, node in nodes.NODES.items():
             if node.kind is nodes.NodeKind.ROW:
                 continue
-            if node_id in nodes.FAKE_GPIO_OUT or node_id in nodes.FAKE_GPIO_IN:
-                if self.family is not Family.JUMPERLOS:
-                    continue
+            fake_gpio = node_id in nodes.FAKE_GPIO_OUT or node_id in nodes.FAKE_GPIO_IN
+            if fake_gpio and self.family is not Family.JUMPERLOS:
+                continue
             for name in (node.name, *node.aliases):
                 if name.isidentifier():
                     ns[name] = NodeObject(node_id, node.name)
@@ -816,6 +830,15 @@ class JumperlessModule:
 
 
 _SERVICES = ["probe", "clickwheel", "oled", "leds", "routing", "gpio", "usb"]
+
+
+@contextlib.contextmanager
+def _interrupt_says_ctrl_q() -> Iterator[None]:
+    """Blocking probe calls raise KeyboardInterrupt('Ctrl+Q') when interrupted, whichever key did it."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt("Ctrl+Q") from None
 
 
 def _gpio_level(value: object) -> int:
@@ -868,9 +891,10 @@ def _check_pwm(frequency: float, duty: float) -> None:
         raise ValueError("PWM duty cycle must be 0.0 to 1.0")
 
 
-def _oled_text(value: object) -> str:
+def _oled_text(value: object, family: Family) -> str:
+    """5.3.x formats floats with %.3f; JumperlOS converts every value with str(), as print() does."""
     if isinstance(value, float):
-        return f"{value:.3f}"
+        return f"{value:.3f}" if family is Family.LEGACY else str(single(value))
     return str(value)
 
 

@@ -15,6 +15,7 @@ from firmware_api import nodes
 from firmware_api.versions import Family
 
 MAX_BRIDGES = {Family.LEGACY: 192, Family.JUMPERLOS: 128}
+DEFAULT_STACK_PATHS = 2  # JumperlOS config `stack_paths`: what duplicates=-1 stores
 FIRST_USER_NET = 6
 
 
@@ -59,14 +60,15 @@ class Netlist:
         return MAX_BRIDGES[self.family]
 
     def check(self, a: int, b: int) -> None:
-        """Raise Refused if JumperlOS would refuse this bridge at add time."""
+        """Raise Refused if the firmware would refuse this bridge at add time."""
         if a == b:
             raise Refused("Cannot connect node to itself")
         for node_id in (a, b):
             node = nodes.NODES.get(node_id)
             if node is None or not node.is_routable(self.family):
                 raise Refused(f"node {node_id} is not routable")
-        if nodes.forbidden_pair(a, b, self.family):
+        # 5.3.x checks the pair blacklist only in the probe UI; JumperlOS enforces it for every add.
+        if self.family is not Family.LEGACY and nodes.forbidden_pair(a, b, self.family):
             raise Refused(f"{nodes.short_name(a)} may not connect to {nodes.short_name(b)}")
         if len(self.bridges) >= self.max_bridges:
             raise Refused(f"bridge limit of {self.max_bridges} reached")
@@ -79,6 +81,8 @@ class Netlist:
             return False
         if self.has_bridge(a, b):
             return False
+        if duplicates == -1 and self.family is Family.JUMPERLOS:
+            duplicates = DEFAULT_STACK_PATHS  # addConnection stores config.stackPaths for -1
         self.bridges.append(Bridge(a, b, duplicates))
         return True
 

@@ -44,11 +44,7 @@ def save(board: BoardModel, slot: int) -> None:
             members = ", ".join(str(n) for n in net.nodes)
             lines.append(f"  - {{num: {net.number}, nodes: [{members}], color: {board.net_color(net.number)[1]}}}")
     power = state.power or board.power
-    lines.append(
-        "power: {"
-        + ", ".join(f"{key}: {power[name]:.3f}" for key, name in _YAML_POWER_KEYS.items())
-        + "}"
-    )
+    lines.append("power: {" + ", ".join(f"{key}: {power[name]:.3f}" for key, name in _YAML_POWER_KEYS.items()) + "}")
     path.write_text("\n".join(lines) + "\n", encoding="ascii")
 
 
@@ -68,6 +64,8 @@ def load_all(board: BoardModel) -> None:
         board.slots[slot].bridges = [Bridge(int(a), int(b), int(d)) for a, b, d in _YAML_BRIDGE.findall(text)]
         match = _YAML_POWER.search(text)
         if match:
-            values = {k.strip(): v.strip() for k, v in (item.split(":") for item in match.group(1).split(",") if ":" in item)}
+            values = {
+                k.strip(): v.strip() for k, v in (item.split(":") for item in match.group(1).split(",") if ":" in item)
+            }
             loaded = {name: float(values[key]) for key, name in _YAML_POWER_KEYS.items() if key in values}
             board.slots[slot].power = {**board.power, **loaded}

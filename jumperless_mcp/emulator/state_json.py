@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import TYPE_CHECKING
 
@@ -140,7 +141,7 @@ def set_state(board: BoardModel, text: str, clear_first: bool = True) -> None:
                         chain.append(nodes.resolve_node(name))
                     except ValueError:
                         continue
-            for a, b in zip(chain, chain[1:]):
+            for a, b in itertools.pairwise(chain):
                 board.netlist.add(a, b)
             index, volts = net.get("index"), net.get("voltage")
             if index in (2, 3, 4, 5) and isinstance(volts, (int, float)) and "power" not in document:
