@@ -47,6 +47,12 @@ class RawRepl:
         assert tail == b">"
         return stdout.decode(), stderr.decode()
 
+    def lines(self, code: str) -> list[str]:
+        """Run code that must not fail; return the lines it printed."""
+        stdout, stderr = self.exec(code)
+        assert stderr == "", stderr
+        return stdout.splitlines()
+
     def eval(self, expression: str) -> str:
         """The printed repr of one expression; raises AssertionError on a traceback."""
         stdout, stderr = self.exec(f"print(repr({expression}))")

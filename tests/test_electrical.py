@@ -15,15 +15,9 @@ SHUNT = 2.0  # ohms between ISENSE+ and ISENSE-
 GPIO_OHMS = 30.0
 
 
-def run(repl: RawRepl, code: str) -> list[str]:
-    stdout, stderr = repl.exec(code)
-    assert stderr == "", stderr
-    return stdout.splitlines()
-
-
 def floats(repl: RawRepl, code: str) -> list[float]:
     """Run code that prints numbers separated by spaces/lines; return them as floats."""
-    return [float(x) for line in run(repl, code) for x in line.split()]
+    return [float(x) for line in repl.lines(code) for x in line.split()]
 
 
 def resistor(a: object, b: object, ohms: object, name: str = "") -> str:
@@ -61,7 +55,7 @@ def test_rails_drive_the_adc(repl: RawRepl) -> None:
 
 
 def test_adc_of_an_undriven_net_reads_zero(repl: RawRepl) -> None:
-    assert run(repl, "connect(ADC0, 33)\nconnect(33, 34)\nprint(repr(adc_get(0)))") == ["0.0"]
+    assert repl.lines("connect(ADC0, 33)\nconnect(33, 34)\nprint(repr(adc_get(0)))") == ["0.0"]
 
 
 def test_adc_net_special_in_get_state(repl: RawRepl) -> None:
@@ -100,8 +94,7 @@ def test_resistors_on_rail_strips(make_board) -> None:  # type: ignore[no-untype
 def test_pull_up_and_pull_down_by_divider(make_board) -> None:  # type: ignore[no-untyped-def]
     board = make_board(resistor(5, "TOP_RAIL", "10k") + resistor(5, 6, "1k"))
     with RawRepl(board.repl_path) as repl:
-        lines = run(
-            repl,
+        lines = repl.lines(
             "gpio_set_dir(1, INPUT)\nconnect(GPIO_1, 5)\nconnect(ADC0, 5)\nprint(gpio_get(1), adc_get(0))\n"
             "connect(6, GND)\nprint(gpio_get(1), adc_get(0))",
         )
@@ -113,8 +106,7 @@ def test_pull_up_and_pull_down_by_divider(make_board) -> None:  # type: ignore[n
 
 
 def test_gpio_input_floating_and_internal_pulls(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "gpio_set_dir(1, INPUT)\nprint(gpio_get(1))\n"
         "gpio_set_pull(1, 1)\nprint(gpio_get(1))\n"
         "gpio_set_pull(1, -1)\nprint(gpio_get(1))\n"
@@ -126,8 +118,8 @@ def test_gpio_input_floating_and_internal_pulls(repl: RawRepl) -> None:
 
 
 def test_weak_internal_pull_loses_to_a_driven_net(repl: RawRepl) -> None:
-    lines = run(
-        repl, "gpio_set_dir(1, INPUT)\ngpio_set_pull(1, 1)\nconnect(GPIO_1, 40)\nconnect(40, GND)\nprint(gpio_get(1))"
+    lines = repl.lines(
+        "gpio_set_dir(1, INPUT)\ngpio_set_pull(1, 1)\nconnect(GPIO_1, 40)\nconnect(40, GND)\nprint(gpio_get(1))"
     )
     assert lines == ["LOW"]
 
@@ -153,8 +145,8 @@ def test_gpio_output_into_a_load(make_board) -> None:  # type: ignore[no-untyped
 
 
 def test_gpio_output_read_back(repl: RawRepl) -> None:
-    assert run(
-        repl, "gpio_set_dir(3, OUTPUT)\ngpio_set(3, HIGH)\nprint(gpio_get(3))\ngpio_set(3, LOW)\nprint(gpio_get(3))"
+    assert repl.lines(
+        "gpio_set_dir(3, OUTPUT)\ngpio_set(3, HIGH)\nprint(gpio_get(3))\ngpio_set(3, LOW)\nprint(gpio_get(3))"
     ) == [
         "HIGH",
         "LOW",
@@ -195,9 +187,9 @@ def test_ina_sensor_range(repl: RawRepl, call: str) -> None:
 def test_reads_are_deterministic(make_board) -> None:  # type: ignore[no-untyped-def]
     board = make_board(resistor(10, 11, "3.3k") + resistor(11, "GND", "6.8k"))
     with RawRepl(board.repl_path) as repl:
-        run(repl, "dac_set(TOP_RAIL, 4.0)\nconnect(TOP_RAIL, 10)\nconnect(11, ADC0)\nconnect(11, ISENSE_PLUS)")
+        repl.lines("dac_set(TOP_RAIL, 4.0)\nconnect(TOP_RAIL, 10)\nconnect(11, ADC0)\nconnect(11, ISENSE_PLUS)")
         code = "print(repr(adc_get(0)), repr(ina_get_current(0)), repr(ina_get_power(0)), gpio_get(1))"
-        first, second = run(repl, code), run(repl, code)
+        first, second = repl.lines(code), repl.lines(code)
     assert first == second
     assert float(first[0].split()[0]) == pytest.approx(4.0 * 6.8 / 10.1, abs=1e-3)
 

@@ -127,3 +127,13 @@ def test_injected_unsolicited_output_reaches_the_host_verbatim(jos_board: Virtua
         assert main.read_until(b"\x0f") == noise
         main.send(b"\x0f?")
         assert main.read_until(VERSION_LINE_JOS) == VERSION_LINE_JOS
+
+
+def test_legacy_discards_input_after_menu_commands_and_unknown_ones(legacy_board: VirtualBoard) -> None:
+    with MainPortClient(legacy_board.main_path) as main:
+        main.send(b"n\r" + b"?" * 10)  # `n` ends with `break`: bytes beyond 5 pending are thrown away
+        reply = main.read_quiet(0.5)
+        assert reply.count(VERSION_LINE_LEGACY) == 5
+        main.send(b"W\r???")  # an unknown command drains the whole input buffer
+        reply = main.read_quiet(0.5)
+        assert b"Menu" in reply and VERSION_LINE_LEGACY not in reply

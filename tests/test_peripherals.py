@@ -15,12 +15,6 @@ DAC_ERROR = "ValueError: Invalid DAC channel or node. Use 0-3, DAC0, DAC1, TOP_R
 GPIO_ERROR = "ValueError: GPIO pin must be 1-10, GPIO_1-GPIO_8, GPIO_20-GPIO_27, or UART_TX/UART_RX\n"
 
 
-def run(repl: RawRepl, code: str) -> list[str]:
-    stdout, stderr = repl.exec(code)
-    assert stderr == "", stderr
-    return stdout.splitlines()
-
-
 def error(repl: RawRepl, code: str) -> str:
     """The last line of the traceback code raises (nothing may be printed before it)."""
     stdout, stderr = repl.exec(code)
@@ -33,11 +27,10 @@ def error(repl: RawRepl, code: str) -> str:
 
 
 def test_dac_setpoints_and_channel_names(repl: RawRepl) -> None:
-    assert run(repl, "print(dac_get(0), dac_get(DAC1), dac_get('TOP_RAIL'), dac_get(BOTTOM_RAIL))") == [
+    assert repl.lines("print(dac_get(0), dac_get(DAC1), dac_get('TOP_RAIL'), dac_get(BOTTOM_RAIL))") == [
         "0.0 0.0 3.3 0.0"
     ]
-    lines = run(
-        repl,
+    lines = repl.lines(
         "dac_set(DAC0, 1.234)\ndac_set(1, -2.5)\ndac_set('top_rail', 5)\ndac_set(3, 0.75)\n"
         "print(dac_get(DAC0), dac_get(107), dac_get(2), dac_get('BOTTOM_RAIL'))\n"
         "print(get_dac(0), repr(dac_get(DAC0)))",
@@ -60,8 +53,7 @@ def test_dac_unknown_name(repl: RawRepl) -> None:
 
 
 def test_gpio_direction_reprs(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "print(gpio_get_dir(1), gpio_get_dir(9), gpio_get_dir(10))\n"
         "gpio_set_dir(1, True)\nprint(gpio_get_dir(1), int(gpio_get_dir(1)), bool(gpio_get_dir(1)))\n"
         "gpio_set_dir(1, 1)\nprint(gpio_get_dir(1), int(gpio_get_dir(1)), bool(gpio_get_dir(1)))\n"
@@ -80,8 +72,7 @@ def test_gpio_direction_reprs(repl: RawRepl) -> None:
 
 
 def test_gpio_pull_reprs(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "print(gpio_get_pull(1))\n"
         "gpio_set_pull(1, 1)\nprint(gpio_get_pull(1), int(gpio_get_pull(1)), bool(gpio_get_pull(1)))\n"
         "gpio_set_pull(1, -1)\nprint(gpio_get_pull(1), int(gpio_get_pull(1)))\n"
@@ -93,8 +84,7 @@ def test_gpio_pull_reprs(repl: RawRepl) -> None:
 
 
 def test_gpio_state_values(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "print(gpio_get(1), gpio_get(GPIO_1), gpio_get(UART_RX))\n"
         "print(gpio_get(20))\n"  # raw RP pin numbers never read FLOATING
         "gpio_set_dir(4, OUTPUT)\ngpio_set(4, 'high')\nprint(gpio_get(4), gpio_get(23), gpio_get(GPIO_4) == HIGH)\n"
@@ -152,7 +142,7 @@ def test_pwm_configures_the_pin(repl: RawRepl) -> None:
     assert first == "OUTPUT"
     gpio = json.loads(document)["gpio"]
     assert (gpio[1]["function"], gpio[1]["direction"]) == ("PWM", "OUTPUT")
-    assert run(repl, "pwm_stop(GPIO_2)\nprint(get_state().count('\"PWM\"'))") == ["1"]
+    assert repl.lines("pwm_stop(GPIO_2)\nprint(get_state().count('\"PWM\"'))") == ["1"]
 
 
 # --- wavegen -------------------------------------------------------------------------------------------------------
@@ -162,13 +152,12 @@ GETTERS = ("print(wavegen_get_output(), wavegen_get_freq(), wavegen_get_wave(), 
 
 
 def test_wavegen_defaults(repl: RawRepl) -> None:
-    assert run(repl, GETTERS) == ["1 100.0 0 3.3 1.65 False"]
-    assert run(repl, "print(SINE, TRIANGLE, SAWTOOTH, SQUARE, RAMP, ARBITRARY)") == ["0 1 2 3 2 4"]
+    assert repl.lines(GETTERS) == ["1 100.0 0 3.3 1.65 False"]
+    assert repl.lines("print(SINE, TRIANGLE, SAWTOOTH, SQUARE, RAMP, ARBITRARY)") == ["0 1 2 3 2 4"]
 
 
 def test_wavegen_setters_and_getters(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "wavegen_set_output(DAC0)\nwavegen_set_freq(250)\nwavegen_set_wave('square')\n"
         "wavegen_set_amplitude(2.0)\nwavegen_set_offset(-1.25)\nwavegen_start()\n" + GETTERS + "\n"
         "wavegen_stop()\nprint(wavegen_is_running())\n"
@@ -181,8 +170,7 @@ def test_wavegen_setters_and_getters(repl: RawRepl) -> None:
 
 
 def test_wavegen_clamps_silently(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "wavegen_set_freq(-5)\nwavegen_set_amplitude(-1)\nwavegen_set_offset(-9.5)\n"
         "print(wavegen_get_freq(), wavegen_get_amplitude(), wavegen_get_offset())",
     )
@@ -204,12 +192,11 @@ def test_wavegen_clamps_silently(repl: RawRepl) -> None:
 )
 def test_wavegen_errors(repl: RawRepl, code: str, message: str) -> None:
     assert error(repl, code) == message
-    assert run(repl, GETTERS) == ["1 100.0 0 3.3 1.65 False"]  # nothing changed
+    assert repl.lines(GETTERS) == ["1 100.0 0 3.3 1.65 False"]  # nothing changed
 
 
 def test_running_wavegen_reads_as_its_offset(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "connect(DAC1, ADC0)\nwavegen_set_offset(1.0)\nwavegen_start()\nprint(adc_get(0))\n"
         "wavegen_stop()\nprint(adc_get(0))",
     )
@@ -220,24 +207,23 @@ def test_running_wavegen_reads_as_its_offset(repl: RawRepl) -> None:
 
 
 def test_oled_print_and_clear(jos_board, repl: RawRepl) -> None:  # type: ignore[no-untyped-def]
-    assert run(repl, "print(oled_print('Hello', 'world'))") == ["None"]
+    assert repl.lines("print(oled_print('Hello', 'world'))") == ["None"]
     assert jos_board.oled_text() == "Hello world"
-    run(repl, "oled_print('a', 1, 2.5, sep='-', end='!')")
+    repl.lines("oled_print('a', 1, 2.5, sep='-', end='!')")
     assert jos_board.oled_text() == "a-1-2.5!"
-    run(repl, "oled_print('big', 2)")  # the old (text, size) form
+    repl.lines("oled_print('big', 2)")  # the old (text, size) form
     assert jos_board.oled_text() == "big"
-    run(repl, "oled_print('v', 3, sep=':')")  # keywords: both are values
+    repl.lines("oled_print('v', 3, sep=':')")  # keywords: both are values
     assert jos_board.oled_text() == "v:3"
-    run(repl, "oled_print(GPIO_1, 0.1 + 0.2)")
+    repl.lines("oled_print(GPIO_1, 0.1 + 0.2)")
     assert jos_board.oled_text() == "RP_GPIO_1 0.3"
-    run(repl, "oled_clear()")
+    repl.lines("oled_clear()")
     assert jos_board.oled_text() == ""
     assert error(repl, "oled_print('x', sep=5)") == "TypeError: sep must be str or None\n"
 
 
 def test_oled_text_size_and_framebuffer(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "print(oled_get_framebuffer_size())\nfb = oled_get_framebuffer()\nprint(type(fb).__name__, len(fb), sum(fb))\n"
         "print(oled_get_text_size(), oled_set_text_size(1), oled_get_text_size(), oled_set_text_size(3))\n"
         "print(oled_get_pixel(3, 4), oled_set_pixel(3, 4, 1), oled_get_pixel(3, 4), oled_get_pixel(4, 4))\n"
@@ -258,8 +244,7 @@ def test_oled_text_size_and_framebuffer(repl: RawRepl) -> None:
 
 
 def test_oled_disconnected(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "oled_disconnect()\nprint(oled_get_framebuffer(), oled_get_framebuffer_size(), oled_get_pixel(0, 0))\n"
         "oled_connect()\nprint(oled_get_framebuffer_size())",
     )
@@ -270,21 +255,20 @@ def test_oled_disconnected(repl: RawRepl) -> None:
 
 
 def test_probe_touch_non_blocking(jos_board, repl: RawRepl) -> None:  # type: ignore[no-untyped-def]
-    assert run(repl, "p = probe_read(False)\nprint(p, bool(p), int(p))") == ["NO_PAD False -1"]
+    assert repl.lines("p = probe_read(False)\nprint(p, bool(p), int(p))") == ["NO_PAD False -1"]
     jos_board.probe.touch(12)
     jos_board.probe.touch("TOP_RAIL")
     jos_board.probe.touch("D13")
-    lines = run(repl, "p = probe_read(False)\nprint(p, int(p), bool(p))\nprint(probe_read(False), probe_read(False))\n"
+    lines = repl.lines("p = probe_read(False)\nprint(p, int(p), bool(p))\nprint(probe_read(False), probe_read(False))\n"
                       "print(probe_read(False))")  # fmt: skip
     assert lines == ["PAD_12 12 True", "TOP_RAIL NANO_D13", "NO_PAD"]
 
 
 def test_probe_buttons(jos_board, repl: RawRepl) -> None:  # type: ignore[no-untyped-def]
-    assert run(repl, "print(probe_button(False, True))") == ["NONE"]
+    assert repl.lines("print(probe_button(False, True))") == ["NONE"]
     jos_board.probe.press("CONNECT")
     jos_board.probe.press("remove")
-    lines = run(
-        repl,
+    lines = repl.lines(
         "b = probe_button(False, True)\nprint(b, int(b), b == BUTTON_CONNECT, b == CONNECT_BUTTON)\n"
         "print(probe_button(False, True), probe_button(False, True))",
     )
@@ -295,13 +279,13 @@ def test_blocking_probe_read_waits_for_a_touch(jos_board, repl: RawRepl) -> None
     toucher = threading.Timer(0.2, jos_board.probe.touch, args=(7,))
     toucher.start()
     try:
-        assert run(repl, "print(probe_read())") == ["PAD_7"]
+        assert repl.lines("print(probe_read())") == ["PAD_7"]
     finally:
         toucher.join()
     presser = threading.Timer(0.2, jos_board.probe.press, args=("REMOVE",))
     presser.start()
     try:
-        assert run(repl, "print(probe_button())") == ["REMOVE"]
+        assert repl.lines("print(probe_button())") == ["REMOVE"]
     finally:
         presser.join()
 
@@ -320,12 +304,11 @@ def test_blocking_probe_read_interrupted_with_ctrl_c(repl: RawRepl) -> None:
     assert stdout == b"waiting\n"
     assert b"KeyboardInterrupt" in stderr
     assert stderr.startswith(b"Traceback (most recent call last):\n")
-    assert run(repl, "print(probe_read(False))") == ["NO_PAD"]  # the REPL still works
+    assert repl.lines("print(probe_read(False))") == ["NO_PAD"]  # the REPL still works
 
 
 def test_switch_position(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "print(get_switch_position(), SWITCH_MEASURE, SWITCH_SELECT, SWITCH_UNKNOWN)\n"
         "set_switch_position(1)\nprint(get_switch_position())\nset_switch_position(5)\nprint(get_switch_position())\n"
         "print(probe_autoconnect(), probe_autoconnect(False), probe_autoconnect())",
@@ -334,8 +317,7 @@ def test_switch_position(repl: RawRepl) -> None:
 
 
 def test_clickwheel(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "print(clickwheel_is_initialized(), clickwheel_get_direction(), clickwheel_get_button())\n"
         "clickwheel_up(3)\n"
         "print(clickwheel_get_direction(False), clickwheel_get_direction(), clickwheel_get_direction())\n"
@@ -350,8 +332,7 @@ def test_clickwheel(repl: RawRepl) -> None:
 
 
 def test_overlays(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "print(overlay_count())\n"
         "print(overlay_set('a', 1, 1, 1, 2, [0xff0000, 0x00ff00]))\n"
         "print(overlay_set('b', 5, 3, 2, 2, [[1, 2], [3, 0xabcdef]]))\n"
@@ -367,14 +348,13 @@ def test_overlays(repl: RawRepl) -> None:
         '    {"name":"b","row":3,"col":5,"width":2,"height":2,"colors":["000001","000002","000003","ABCDEF"]}\n'
         "  ]\n"
     )
-    document = json.loads("\n".join(run(repl, "print(get_state())")))
+    document = json.loads("\n".join(repl.lines("print(get_state())")))
     assert document["overlays"][1] == {"name": "b", "row": 3, "col": 5, "width": 2, "height": 2,
                                        "colors": ["000001", "000002", "000003", "ABCDEF"]}  # fmt: skip
 
 
 def test_overlay_shift_place_and_clear(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "overlay_set('a', 1, 1, 1, 1, [0xFF])\n"
         "print(overlay_shift('a', -1, -1), overlay_shift('nope', 1, 1))\n"
         "import json\ns = lambda: [(o['row'], o['col']) for o in json.loads(get_state())['overlays']]\nprint(s())\n"
@@ -387,15 +367,14 @@ def test_overlay_shift_place_and_clear(repl: RawRepl) -> None:
 
 def test_overlay_color_array_too_small(repl: RawRepl) -> None:
     assert error(repl, "overlay_set('c', 1, 1, 2, 2, [1, 2, 3])") == "ValueError: Color array too small\n"
-    assert run(repl, "print(overlay_serialize())") == ['  "overlays": [', "  ]"]
+    assert repl.lines("print(overlay_serialize())") == ['  "overlays": [', "  ]"]
 
 
 # --- filesystem ----------------------------------------------------------------------------------------------------
 
 
 def test_fs_functions(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "print(fs_exists('/notes.txt'), fs_read('/notes.txt'), fs_listdir('/'))\n"
         "print(fs_write('/notes.txt', 'line 1\\nline 2'))\n"
         "print(fs_exists('/notes.txt'), repr(fs_read('/notes.txt')))\n"
@@ -413,8 +392,7 @@ def test_fs_functions(repl: RawRepl) -> None:
 
 def test_fs_path_traversal_stays_inside_the_board(jos_board, repl: RawRepl, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     before = sorted(p.name for p in tmp_path.iterdir())
-    lines = run(
-        repl,
+    lines = repl.lines(
         "print(fs_read('/../../etc/passwd'), fs_exists('/../../etc/passwd'))\n"
         "print(fs_write('/../../escaped.txt', 'x'), fs_listdir('/'))\n"
         "print(fs_read('../escaped.txt'))",
@@ -426,8 +404,7 @@ def test_fs_path_traversal_stays_inside_the_board(jos_board, repl: RawRepl, tmp_
 
 
 def test_os_and_open(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "import os\nprint(os.listdir('/'))\n"
         "with open('/data.csv', 'w') as f:\n    f.write('a,b\\n1,2\\n')\n"
         "print(os.listdir('/'), fs_read('/data.csv').splitlines())\n"

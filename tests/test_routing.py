@@ -15,15 +15,8 @@ LEGACY = Family.LEGACY
 SPECIAL_NAMES = ["GND", "Top Rail", "Bottom Rail", "DAC 0", "DAC 1"]
 
 
-def run(repl: RawRepl, code: str) -> list[str]:
-    """Run code on the board; return its printed lines (and fail on any traceback)."""
-    stdout, stderr = repl.exec(code)
-    assert stderr == "", stderr
-    return stdout.splitlines()
-
-
 def state(repl: RawRepl) -> dict:
-    return json.loads("\n".join(run(repl, "print(get_state())")))
+    return json.loads("\n".join(repl.lines("print(get_state())")))
 
 
 def nets_by_index(repl: RawRepl) -> dict[int, dict]:
@@ -40,8 +33,8 @@ def legacy_python(client: MainPortClient, source: str) -> str:
 
 
 def test_bridges_form_transitive_nets(repl: RawRepl) -> None:
-    lines = run(
-        repl, "connect(1, 5)\nconnect(5, 10)\nconnect(20, 21)\nprint(get_net_nodes(6))\nprint(get_net_nodes(7))"
+    lines = repl.lines(
+        "connect(1, 5)\nconnect(5, 10)\nconnect(20, 21)\nprint(get_net_nodes(6))\nprint(get_net_nodes(7))"
     )
     assert lines == ["1,5,10", "20,21"]
     nets = nets_by_index(repl)
@@ -52,7 +45,7 @@ def test_bridges_form_transitive_nets(repl: RawRepl) -> None:
 
 
 def test_bridge_joining_two_nets_merges_them(repl: RawRepl) -> None:
-    lines = run(repl, "connect(1, 2)\nconnect(3, 4)\nconnect(2, 3)\nprint(get_net_nodes(6))\nprint(get_num_bridges())")
+    lines = repl.lines("connect(1, 2)\nconnect(3, 4)\nconnect(2, 3)\nprint(get_net_nodes(6))\nprint(get_num_bridges())")
     assert lines == ["1,2,3,4", "3"]
     assert 7 not in nets_by_index(repl)
 
@@ -68,14 +61,14 @@ def test_special_nets_always_exist(repl: RawRepl) -> None:
 
 
 def test_row_joins_special_net(repl: RawRepl) -> None:
-    run(repl, "connect(TOP_RAIL, 5)\nconnect(5, 7)")
+    repl.lines("connect(TOP_RAIL, 5)\nconnect(5, 7)")
     nets = nets_by_index(repl)
     assert nets[2]["nodes"] == ["5", "7", "TOP_R"]
     assert sorted(nets) == [1, 2, 3, 4, 5]  # no user net: the rows joined the rail's net
 
 
 def test_special_nets_never_merge(repl: RawRepl) -> None:
-    lines = run(repl, "connect(TOP_RAIL, 5)\nconnect(5, GND)\nprint(get_num_bridges())")
+    lines = repl.lines("connect(TOP_RAIL, 5)\nconnect(5, GND)\nprint(get_num_bridges())")
     assert lines == ["2"]  # the bridge is kept...
     nets = nets_by_index(repl)
     assert nets[1]["nodes"] == ["GND"]  # ...but skipped: GND and the top rail stay apart
@@ -84,14 +77,13 @@ def test_special_nets_never_merge(repl: RawRepl) -> None:
 
 
 def test_jumperlos_lets_gnd_and_dac0_merge(repl: RawRepl) -> None:
-    assert run(repl, "connect(GND, DAC0)\nprint(is_connected(GND, DAC0))") == ["CONNECTED"]
+    assert repl.lines("connect(GND, DAC0)\nprint(is_connected(GND, DAC0))") == ["CONNECTED"]
     nets = nets_by_index(repl)
     assert nets[1]["nodes"] == ["GND", "DAC_0"]
 
 
 def test_forbidden_pair_is_refused_silently(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "connect(GPIO_1, TOP_RAIL)\nprint(is_connected(GPIO_1, TOP_RAIL))\n"
         "connect(GND, TOP_RAIL)\nprint(is_connected(GND, TOP_RAIL))\n"
         "connect(DAC1, BOTTOM_RAIL)\nprint(is_connected(DAC1, BOTTOM_RAIL))\nprint(get_num_bridges())",
@@ -100,17 +92,17 @@ def test_forbidden_pair_is_refused_silently(repl: RawRepl) -> None:
 
 
 def test_same_node_twice_is_refused(repl: RawRepl) -> None:
-    assert run(repl, "connect(12, 12)\nprint(is_connected(12, 12))\nprint(get_num_bridges())") == ["DISCONNECTED", "0"]
+    assert repl.lines("connect(12, 12)\nprint(is_connected(12, 12))\nprint(get_num_bridges())") == ["DISCONNECTED", "0"]
 
 
 def test_duplicate_bridge_is_not_added_twice(repl: RawRepl) -> None:
-    assert run(repl, "connect(1, 5)\nconnect(5, 1)\nprint(get_num_bridges())") == ["1"]
+    assert repl.lines("connect(1, 5)\nconnect(5, 1)\nprint(get_num_bridges())") == ["1"]
 
 
 def test_connect_stores_default_stack_paths(repl: RawRepl) -> None:
     # duplicates=-1 stores config.stackPaths (default 2); an explicit count is kept as given.
-    assert run(
-        repl, "connect(1, 5)\nconnect(6, 7, 4)\nprint(get_bridge(0))\nprint(get_bridge(1))\nprint(get_bridge(2))"
+    assert repl.lines(
+        "connect(1, 5)\nconnect(6, 7, 4)\nprint(get_bridge(0))\nprint(get_bridge(1))\nprint(get_bridge(2))"
     ) == [
         "(1, 5, 2)",
         "(6, 7, 4)",
@@ -127,13 +119,12 @@ def test_unknown_node_name_raises_value_error(repl: RawRepl, code: str) -> None:
 
 
 def test_node_names_and_strings_are_accepted(repl: RawRepl) -> None:
-    lines = run(repl, "connect('12', 'd13')\nprint(is_connected(12, NANO_D13))\nprint(is_connected('12', 83))")
+    lines = repl.lines("connect('12', 'd13')\nprint(is_connected(12, NANO_D13))\nprint(is_connected('12', 83))")
     assert lines == ["CONNECTED", "CONNECTED"]
 
 
 def test_is_connected_is_direct_bridge_only(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "connect(1, 5)\nconnect(5, 10)\n"
         "print(is_connected(1, 5), is_connected(5, 1), is_connected(5, 10), is_connected(1, 10))\n"
         "print(int(is_connected(1, 5)), int(is_connected(1, 10)), is_connected(1, 5) == True)",
@@ -142,8 +133,7 @@ def test_is_connected_is_direct_bridge_only(repl: RawRepl) -> None:
 
 
 def test_bridge_limit_is_128_on_jumperlos(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "pairs = [(a, b) for a in range(1, 61) for b in range(a + 1, 61)][:129]\n"
         "for a, b in pairs:\n    connect(a, b)\n"
         "print(get_num_bridges())\n"
@@ -155,8 +145,7 @@ def test_bridge_limit_is_128_on_jumperlos(repl: RawRepl) -> None:
 
 
 def test_disconnect_one_bridge(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "connect(1, 5)\nconnect(5, 10)\nconnect(5, 20)\ndisconnect(5, 1)\n"
         "print(is_connected(1, 5), is_connected(5, 10), is_connected(5, 20), get_num_bridges())\n"
         "print(get_net_nodes(6))",
@@ -165,8 +154,7 @@ def test_disconnect_one_bridge(repl: RawRepl) -> None:
 
 
 def test_disconnect_all_bridges_of_a_node(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "connect(1, 5)\nconnect(5, 10)\nconnect(5, 20)\nconnect(30, 31)\ndisconnect(5, -1)\n"
         "print(get_num_bridges(), is_connected(5, 10), is_connected(30, 31))\nprint(get_net_nodes(6))",
     )
@@ -174,7 +162,7 @@ def test_disconnect_all_bridges_of_a_node(repl: RawRepl) -> None:
 
 
 def test_nodes_clear(repl: RawRepl) -> None:
-    assert run(repl, "connect(1, 5)\nconnect(TOP_RAIL, 9)\nnodes_clear()\nprint(get_num_bridges())") == ["0"]
+    assert repl.lines("connect(1, 5)\nconnect(TOP_RAIL, 9)\nnodes_clear()\nprint(get_num_bridges())") == ["0"]
     assert [n["nodes"] for n in state(repl)["nets"]] == [["GND"], ["TOP_R"], ["BOT_R"], ["DAC_0"], ["DAC_1"]]
 
 
@@ -205,8 +193,7 @@ def test_legacy_connect_keeps_blacklisted_pairs(legacy_board) -> None:  # type: 
 
 
 def test_slots_switch_save_and_restore(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "connect(1, 2)\nprint(nodes_has_changes())\nprint(nodes_save())\nprint(nodes_has_changes())\n"
         "print(switch_slot(3))\nprint(CURRENT_SLOT())\nprint(is_connected(1, 2))\n"
         "connect(4, 5)\nprint(is_connected(4, 5))\n"
@@ -231,9 +218,9 @@ def test_slots_switch_save_and_restore(repl: RawRepl) -> None:
 
 
 def test_nodes_save_writes_slot_yaml(repl: RawRepl) -> None:
-    assert run(repl, "print(fs_listdir('/slots'))") == ["[]"]
-    lines = run(
-        repl, "connect(1, 5)\nconnect(5, 10)\ndac_set(DAC1, 2.0)\nprint(nodes_save(4))\nprint(fs_listdir('/slots'))"
+    assert repl.lines("print(fs_listdir('/slots'))") == ["[]"]
+    lines = repl.lines(
+        "connect(1, 5)\nconnect(5, 10)\ndac_set(DAC1, 2.0)\nprint(nodes_save(4))\nprint(fs_listdir('/slots'))"
     )
     assert lines == ["4", "['slot4.yaml']"]
     stdout, _ = repl.exec("print(fs_read('/slots/slot4.yaml'))")
@@ -242,7 +229,7 @@ def test_nodes_save_writes_slot_yaml(repl: RawRepl) -> None:
     assert "  - {num: 6, nodes: [1, 5, 10], color: " in stdout
     assert "power: {topRail: 3.300, bottomRail: 0.000, dac0: 0.000, dac1: 2.000}" in stdout
     # slot 4 now holds the saved bridges and power
-    assert run(repl, "nodes_clear()\ndac_set(DAC1, 0)\nswitch_slot(4)\nprint(get_net_nodes(6), dac_get(DAC1))") == [
+    assert repl.lines("nodes_clear()\ndac_set(DAC1, 0)\nswitch_slot(4)\nprint(get_net_nodes(6), dac_get(DAC1))") == [
         "1,5,10 2.0"
     ]
 
@@ -250,12 +237,12 @@ def test_nodes_save_writes_slot_yaml(repl: RawRepl) -> None:
 def test_slot_files_survive_a_reboot(make_board, tmp_path) -> None:  # type: ignore[no-untyped-def]
     board = make_board("")
     with RawRepl(board.repl_path) as repl:
-        run(repl, "connect(7, 8)\nnodes_save()")
+        repl.lines("connect(7, 8)\nnodes_save()")
     board.stop()
     from jumperless_mcp.emulator import VirtualBoard
 
     with VirtualBoard("jumperlos", fs_dir=tmp_path / "fs0") as again, RawRepl(again.repl_path) as repl:
-        assert run(repl, "print(is_connected(7, 8), get_bridge(0))") == ["CONNECTED (7, 8, 2)"]
+        assert repl.lines("print(is_connected(7, 8), get_bridge(0))") == ["CONNECTED (7, 8, 2)"]
 
 
 @pytest.mark.parametrize("slot", [8, -1, 99])
@@ -263,18 +250,18 @@ def test_switch_slot_out_of_range(repl: RawRepl, slot: int) -> None:
     stdout, stderr = repl.exec(f"print(switch_slot({slot}))")
     assert stdout == ""
     assert stderr.endswith("ValueError: Invalid slot number\n")
-    assert run(repl, "print(CURRENT_SLOT())") == ["0"]
+    assert repl.lines("print(CURRENT_SLOT())") == ["0"]
 
 
 def test_current_slot_is_a_function(repl: RawRepl) -> None:
-    assert run(repl, "print(callable(CURRENT_SLOT), CURRENT_SLOT())\nswitch_slot(7)\nprint(CURRENT_SLOT())") == [
+    assert repl.lines("print(callable(CURRENT_SLOT), CURRENT_SLOT())\nswitch_slot(7)\nprint(CURRENT_SLOT())") == [
         "True 0",
         "7",
     ]
 
 
 def test_nodes_discard_restores_entry_state(repl: RawRepl) -> None:
-    lines = run(repl, "connect(1, 2)\nnodes_save()\nswitch_slot(1)\nswitch_slot(0)\nconnect(3, 4)\nnodes_discard()\n"
+    lines = repl.lines("connect(1, 2)\nnodes_save()\nswitch_slot(1)\nswitch_slot(0)\nconnect(3, 4)\nnodes_discard()\n"
                       "print(is_connected(1, 2), is_connected(3, 4))")  # fmt: skip
     assert lines == ["CONNECTED DISCONNECTED"]
 
@@ -283,8 +270,7 @@ def test_nodes_discard_restores_entry_state(repl: RawRepl) -> None:
 
 
 def test_get_state_set_state_round_trip(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "connect(1, 5)\nconnect(5, 10)\nconnect(TOP_RAIL, 20)\ndac_set(DAC0, 1.5)\ns = get_state()\n"
         "nodes_clear()\ndac_set(DAC0, 0)\nprint(get_state() == s)\n"
         "print(set_state(s))\nprint(get_state() == s)\n"
@@ -294,8 +280,7 @@ def test_get_state_set_state_round_trip(repl: RawRepl) -> None:
 
 
 def test_set_state_partial_power_only(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         'connect(1, 2)\nprint(set_state(\'{"power": {"top_rail": 5.0}}\'))\n'
         "print(dac_get(TOP_RAIL), dac_get(DAC0), is_connected(1, 2))",
     )
@@ -304,8 +289,7 @@ def test_set_state_partial_power_only(repl: RawRepl) -> None:
 
 def test_set_state_nets_bridge_consecutive_nodes(repl: RawRepl) -> None:
     doc = '{"nets": [{"index": 6, "name": "x", "nodes": ["1", "5", "GP_1"]}]}'
-    lines = run(
-        repl,
+    lines = repl.lines(
         f"connect(30, 31)\nprint(set_state('{doc}'))\n"
         "print(get_num_bridges(), is_connected(1, 5), is_connected(5, GPIO_1), is_connected(1, GPIO_1))\n"
         "print(is_connected(30, 31))",
@@ -324,7 +308,7 @@ def test_set_state_nets_bridge_consecutive_nodes(repl: RawRepl) -> None:
 )
 def test_set_state_errors_go_to_the_main_port(jos_board, repl: RawRepl, text: str, message: str) -> None:  # type: ignore[no-untyped-def]
     with MainPortClient(jos_board.main_path) as main:
-        lines = run(repl, f"connect(1, 2)\nprint(set_state({text!r}))\nprint(is_connected(1, 2), dac_get(DAC0))")
+        lines = repl.lines(f"connect(1, 2)\nprint(set_state({text!r}))\nprint(is_connected(1, 2), dac_get(DAC0))")
         assert lines == ["-1", "CONNECTED 0.0"]  # nothing applied
         reply = main.read_until(b"\r\n")
     assert reply.decode() == f"set_state error: {message}\r\n"
@@ -334,8 +318,7 @@ def test_set_state_errors_go_to_the_main_port(jos_board, repl: RawRepl, text: st
 
 
 def test_undo_redo(repl: RawRepl) -> None:
-    lines = run(
-        repl,
+    lines = repl.lines(
         "print(undo())\nconnect(1, 2)\nconnect(3, 4)\nprint(history_label())\n"
         "print(undo(), is_connected(3, 4), is_connected(1, 2))\n"
         "print(undo(), is_connected(1, 2))\n"
@@ -353,7 +336,7 @@ def test_undo_redo(repl: RawRepl) -> None:
 
 
 def test_new_change_after_undo_drops_redo(repl: RawRepl) -> None:
-    lines = run(repl, "connect(1, 2)\nundo()\nconnect(7, 8)\nprint(redo(), is_connected(1, 2), is_connected(7, 8))")
+    lines = repl.lines("connect(1, 2)\nundo()\nconnect(7, 8)\nprint(redo(), is_connected(1, 2), is_connected(7, 8))")
     assert lines == ["False DISCONNECTED CONNECTED"]
 
 
