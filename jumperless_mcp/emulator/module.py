@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from firmware_api import catalog, nodes
+from firmware_api.calls import DAC_CHANNEL_NODES
 from firmware_api.values import GPIODirection, GPIOPull, GPIOState
 from firmware_api.versions import Family
 from jumperless_mcp.emulator import netprint, state_json
-from jumperless_mcp.emulator.board import NUM_SLOTS, BoardModel, Overlay, single
+from jumperless_mcp.emulator.board import GPIO_PIN_NODES, NUM_SLOTS, POWER_KEYS, BoardModel, Overlay, single
 from jumperless_mcp.emulator.filesystem import BoardFiles
 from jumperless_mcp.emulator.fwtypes import (
     ConnectionStateObject,
@@ -43,7 +44,8 @@ class ExecutionContext(Protocol):
 GPIO_PIN_ERROR = "GPIO pin must be 1-10, GPIO_1-GPIO_8, GPIO_20-GPIO_27, or UART_TX/UART_RX"
 PWM_PIN_ERROR = "GPIO pin must be 1-8 or GPIO_1-GPIO_8"
 DAC_CHANNEL_ERROR = "Invalid DAC channel or node. Use 0-3, DAC0, DAC1, TOP_RAIL, or BOTTOM_RAIL"
-_DAC_NODE_CHANNELS = {nodes.DAC0: 0, nodes.DAC1: 1, nodes.TOP_RAIL: 2, nodes.BOTTOM_RAIL: 3}
+WAVEGEN_OUTPUT_ERROR = "Invalid output. Use DAC0, DAC1, TOP_RAIL, BOTTOM_RAIL"
+_GPIO_PIN_OF_NODE = {node_id: pin for pin, node_id in enumerate(GPIO_PIN_NODES, start=1)}
 _WAVE_NAMES = {"SINE": 0, "TRIANGLE": 1, "TRI": 1, "RAMP": 2, "SAW": 2, "SAWTOOTH": 2, "SQUARE": 3, "SQ": 3,
                "ARBITRARY": 4, "ARB": 4}  # fmt: skip
 
@@ -72,9 +74,8 @@ def node_value(value: object) -> int:
 def gpio_pin(value: object) -> int:
     """map_pin_obj_to_physical_gpio(): 1-10, raw 20-27 (-> 1-8), or a GPIO/UART node object; not the int 131."""
     if isinstance(value, NodeObject):
-        mapping = {n: i + 1 for i, n in enumerate((*nodes.GPIO_NODES, nodes.UART_TX, nodes.UART_RX))}
-        if value.value in mapping:
-            return mapping[value.value]
+        if value.value in _GPIO_PIN_OF_NODE:
+            return _GPIO_PIN_OF_NODE[value.value]
         raise ValueError(GPIO_PIN_ERROR)
     if isinstance(value, int) and not isinstance(value, bool):
         if 1 <= value <= 10:
@@ -93,15 +94,16 @@ def pwm_pin(value: object) -> int:
     return number
 
 
-def dac_channel(value: object) -> int:
+def dac_channel(value: object, error: str = DAC_CHANNEL_ERROR) -> int:
+    """get_dac_channel(): 0-3, or the DAC0/DAC1/TOP_RAIL/BOTTOM_RAIL node (as name, object or id)."""
     if isinstance(value, (FirmwareObject, str)):
-        channel = _DAC_NODE_CHANNELS.get(node_value(value))
+        channel = DAC_CHANNEL_NODES.get(node_value(value))
     elif isinstance(value, int):
-        channel = value if 0 <= value <= 3 else _DAC_NODE_CHANNELS.get(value)
+        channel = value if 0 <= value <= 3 else DAC_CHANNEL_NODES.get(value)
     else:
         channel = None
     if channel is None:
-        raise ValueError(DAC_CHANNEL_ERROR)
+        raise ValueError(error)
     return channel
 
 
@@ -248,7 +250,7 @@ class JumperlessModule:
 
     def dac_get(self, channel: object) -> float:
         with self.board.lock:
-            return single(self.board.power[("dac0", "dac1", "top_rail", "bottom_rail")[dac_channel(channel)]])
+            return single(self.board.power[POWER_KEYS[dac_channel(channel)]])
 
     def adc_get(self, channel: int) -> float:
         channel = int(channel)
@@ -358,13 +360,7 @@ class JumperlessModule:
 
     # --- waveform generator (the C side clamps silently) ----------------------------------
     def wavegen_set_output(self, channel: object) -> None:
-        if isinstance(channel, (str, FirmwareObject)):
-            value = _DAC_NODE_CHANNELS.get(node_value(channel))
-        else:
-            value = int(channel) if isinstance(channel, int) and 0 <= channel <= 3 else _DAC_NODE_CHANNELS.get(channel)  # type: ignore[arg-type]
-        if value is None:
-            raise ValueError("Invalid output. Use DAC0, DAC1, TOP_RAIL, BOTTOM_RAIL")
-        self._wavegen().output = value
+        self._wavegen().output = dac_channel(channel, WAVEGEN_OUTPUT_ERROR)
 
     def wavegen_set_freq(self, hz: float) -> None:
         self._wavegen().frequency = single(max(float(hz), 0.0001))

@@ -96,12 +96,21 @@ class PythonRuntime:
         """Soft reset: a fresh VM with `from jumperless import *` already done."""
         self.module = JumperlessModule(self.board, self)
         self.jumperless = self.module.module()
-        self.os = self.module.files.os_module()
-        self.globals: dict[str, object] = {"__name__": "__main__", "__builtins__": self._builtins()}
-        self.globals.update(self.jumperless.__dict__)
-        self.globals.pop("__name__", None)
-        self.globals["__name__"] = "__main__"
-        self.globals[ECHO_NAME] = self._echo
+        self.modules = {
+            "jumperless": self.jumperless,
+            "jfs": self.jumperless.jfs,  # type: ignore[attr-defined]
+            "time": self._time_module(),
+            "sys": self._sys_module(),
+            "os": self.module.files.os_module(),
+            "gc": self._gc_module(),
+            "micropython": self._micropython_module(),
+        }
+        self.globals: dict[str, object] = {
+            **self.jumperless.__dict__,
+            "__name__": "__main__",
+            "__builtins__": self._builtins(),
+            ECHO_NAME: self._echo,
+        }
 
     # --- ExecutionContext for the module ---------------------------------------------------
     def write(self, text: str) -> None:
@@ -210,23 +219,11 @@ class PythonRuntime:
         self, name: str, globals: object = None, locals: object = None, fromlist: object = (), level: int = 0
     ) -> object:
         name = _ALIASES.get(name, name)
-        special = self._special_modules()
-        if name in special:
-            return special[name]
+        if name in self.modules:
+            return self.modules[name]
         if name in _PURE_MODULES:
             return __import__(name, fromlist=fromlist or ())  # type: ignore[arg-type]
         raise ImportError(f"no module named '{name}'")
-
-    def _special_modules(self) -> dict[str, types.ModuleType]:
-        return {
-            "jumperless": self.jumperless,
-            "jfs": self.jumperless.jfs,
-            "time": self._time_module(),  # type: ignore[attr-defined]
-            "sys": self._sys_module(),
-            "os": self.os,
-            "gc": self._gc_module(),
-            "micropython": self._micropython_module(),
-        }
 
     def _time_module(self) -> types.ModuleType:
         start = time.monotonic()
