@@ -23,6 +23,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Start a virtual board. Prints one JSON line with its port paths, then serves until Ctrl-C.",
     )
     add_emulator_arguments(emulate)
+    ports = commands.add_parser(
+        "ports",
+        help="list the Jumperless boards on USB and their port roles",
+        description="List Jumperless boards (USB 1D50:ACAB) and which serial port plays which role. "
+        "Nothing is opened. Select a board elsewhere with its name (usb:<location>) or a port path.",
+    )
+    ports.add_argument("--json", action="store_true", help="print JSON for scripts instead of a table")
     return parser
 
 
@@ -49,6 +56,11 @@ def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
         help="standard deviation of ADC noise (default 0: deterministic)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed for ADC noise")
+    parser.add_argument(
+        "--link-dir",
+        metavar="DIR",
+        help="also create stable symlinks DIR/jumperless_main and DIR/jumperless_repl (like the udev rules)",
+    )
 
 
 def run_emulator(args: argparse.Namespace) -> int:
@@ -73,6 +85,7 @@ def run_emulator(args: argparse.Namespace) -> int:
         time_scale=args.time_scale,
         adc_noise=args.adc_noise,
         seed=args.seed,
+        link_dir=args.link_dir,
     )
     with board:
         sys.stdout.write(json.dumps(board.info()) + "\n")
@@ -89,6 +102,25 @@ def run_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_ports(args: argparse.Namespace) -> int:
+    from jumperless_mcp.discovery import ROLES, find_boards
+
+    boards = find_boards()
+    if args.json:
+        sys.stdout.write(json.dumps([board.as_dict() for board in boards], indent=2) + "\n")
+        return 0
+    if not boards:
+        print("No Jumperless found on USB (VID:PID 1D50:ACAB).")
+        print("Check the cable and permissions (udev/ in the README), or try the virtual board: jumperless-mcp emulate")
+        return 0
+    header = ("board", *ROLES)
+    rows = [(board.name, *(getattr(board, role) or "-" for role in ROLES)) for board in boards]
+    widths = [max(len(str(row[i])) for row in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -98,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.info("no command given: starting the virtual board (see --help)")
             args = build_parser().parse_args(["emulate"])
         return run_emulator(args)
+    if args.command == "ports":
+        return run_ports(args)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -78,11 +78,20 @@ class MainPort:
 
     @property
     def discard_while_running(self) -> bool:
-        """5.3.x reads and throws away every byte sent while Python runs."""
+        """5.3.x reads and throws away the bytes sent while Python runs (at each print's interrupt check)."""
         return self.family is Family.LEGACY
 
     def attach(self, buffer: InputBuffer) -> None:
         self.input = buffer
+
+    def reset_session(self) -> None:
+        """After a reboot: the menu and line-buffering defaults, nothing queued."""
+        self.show_menu = True
+        self.line_buffering = self.board.version.line_buffering_default
+        self.line.clear()
+        self.soft_reset_pending = False
+        if self.input is not None:
+            self.input.take_all()
 
     def write(self, text: str | bytes) -> None:
         self.port.write(text.encode("utf-8", "replace") if isinstance(text, str) else text)
@@ -401,7 +410,8 @@ class MainPort:
         return collected.decode("utf-8", "replace")
 
     def _run(self, source: str, *, echo: bool) -> None:
-        error = self.runtime.run(source, self._cooked, echo=echo, owner=self)
+        on_check = self._drop_pending if self.discard_while_running else None
+        error = self.runtime.run(source, self._cooked, echo=echo, owner=self, on_check=on_check)
         if error is not None:
             if error.rstrip().endswith("KeyboardInterrupt:") and self.family is Family.LEGACY:
                 self.write("^Q\n\rKeyboardInterrupt (Ctrl+Q)\n\r")
@@ -411,6 +421,17 @@ class MainPort:
             self.soft_reset_pending = False
             self.runtime.reset()
 
+    def _drop_pending(self) -> None:
+        if self.input is not None:
+            self.input.take_all()
+
     def _cooked(self, text: str) -> None:
-        """The main port's stdout turns '\\n' into '\\r\\n'."""
+        """The main port's stdout turns '\\n' into '\\r\\n'.
+
+        On 5.3.x each print (and each interrupt check: lines, sleeps) first runs
+        mp_hal_check_interrupt, which reads and drops every pending byte (Ctrl-Q was already
+        acted on when it arrived). Bytes that arrive after the last check stay queued for the menu.
+        """
+        if self.discard_while_running and self.runtime.running:
+            self._drop_pending()
         self.write(text.replace("\r\n", "\n").replace("\n", "\r\n"))

@@ -45,6 +45,16 @@ class ReplPort:
     def attach(self, buffer: InputBuffer) -> None:
         self.input = buffer
 
+    def reset_session(self) -> None:
+        """After a reboot: friendly mode, nothing typed, nothing queued."""
+        self.mode = Mode.FRIENDLY
+        self.line.clear()
+        self.block.clear()
+        self.escape = False
+        self.window_left = RAW_PASTE_WINDOW
+        if self.input is not None:
+            self.input.take_all()
+
     def write(self, data: bytes | str) -> None:
         self.port.write(data.encode("utf-8", "replace") if isinstance(data, str) else data)
 

@@ -87,6 +87,7 @@ class PythonRuntime:
         self._out: Callable[[str], None] = lambda text: None
         self.running = False
         self.owner: object = None
+        self._on_check: Callable[[], None] | None = None
         self._run_lock = threading.Lock()
         self._run_serial = 0
         self._thread_id = 0
@@ -146,19 +147,32 @@ class PythonRuntime:
                 )
 
     def _check_interrupt(self) -> None:
+        if self._on_check is not None:
+            self._on_check()
         if self.interrupt.is_set():
             self.interrupt.clear()
             raise KeyboardInterrupt
 
     # --- running code ------------------------------------------------------------------------
-    def run(self, source: str, out: Callable[[str], None], *, echo: bool = False, owner: object = None) -> str | None:
+    def run(
+        self,
+        source: str,
+        out: Callable[[str], None],
+        *,
+        echo: bool = False,
+        owner: object = None,
+        on_check: Callable[[], None] | None = None,
+    ) -> str | None:
         """Run source to completion; stdout goes to `out`. Returns a traceback, or None on success.
 
         `owner` is the port that sent the code: only its interrupt bytes interrupt it.
+        `on_check` runs at every interrupt check (each line, each sleep tick), as the
+        firmware's mp_hal_check_interrupt does.
         """
         filename = "<stdin>"
         self._out = out
         self.owner = owner
+        self._on_check = on_check
         try:
             tree = ast.parse(source, filename, "exec")
             if echo:

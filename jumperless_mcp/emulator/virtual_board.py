@@ -58,10 +58,13 @@ class VirtualBoard:
         time_scale: float = 1.0,
         adc_noise: float = 0.0,
         seed: int = 0,
+        link_dir: str | Path | None = None,
     ) -> None:
         if persona not in PERSONAS:
             raise ValueError(f"persona must be one of {', '.join(PERSONAS)}, got {persona!r}")
         self.persona = PERSONAS[persona]
+        self.time_scale = time_scale
+        self.link_dir = Path(link_dir) if link_dir else None
         self._tempdir = None if fs_dir else tempfile.TemporaryDirectory(prefix="jumperless-fs-")
         root = Path(fs_dir) if fs_dir else Path(self._tempdir.name)  # type: ignore[union-attr]
         self.model = BoardModel(FirmwareVersion.parse(self.persona.version), root, parts, adc_noise, seed)
@@ -98,7 +101,64 @@ class VirtualBoard:
 
     def info(self) -> dict[str, str | None]:
         """The mapping `jumperless-mcp emulate` prints, and `Board.open()` accepts."""
-        return {"main": self.main_path, "repl": self.repl_path, "persona": self.persona.name, "firmware": self.firmware}
+        return {
+            "main": self.main_path,
+            "repl": self.repl_path,
+            "persona": self.persona.name,
+            "firmware": self.firmware,
+            "time_scale": self.time_scale,
+        }
+
+    def stable_path(self, role: str) -> str:
+        """A symlink that follows the port across replugs, like a udev `/dev/jumperless_*` link."""
+        if self.link_dir is None:
+            raise ValueError("start the board with link_dir=... to get stable port paths")
+        return str(self.link_dir / f"jumperless_{role}")
+
+    @property
+    def plugged_in(self) -> bool:
+        return not self._main_pty.closed
+
+    def unplug(self) -> None:
+        """Pull the USB cable: the port nodes vanish and open host handles see an error."""
+        for port in self._pty_ports():
+            self._io.remove(port)
+            port.close()
+        if self.link_dir:
+            for role in ("main", "repl"):
+                Path(self.stable_path(role)).unlink(missing_ok=True)
+
+    def replug(self) -> None:
+        """Plug back in: the board reboots (a fresh MicroPython VM) on new port nodes.
+
+        The netlist and files persist, as if restored from flash at boot.
+        """
+        if self.plugged_in:
+            self.unplug()
+        self.runtime.request_interrupt()
+        with self._cond:
+            self.main.port = self._main_pty = PtyPort("main")
+            self.main.reset_session()
+            if self.repl:
+                self.repl.port = PtyPort("repl")
+                self.repl.reset_session()
+            self.runtime.reset()
+        self._register_ports()
+
+    def _pty_ports(self) -> list[PtyPort]:
+        return [self._main_pty, self.repl.port] if self.repl else [self._main_pty]
+
+    def _register_ports(self) -> None:
+        self._io.add(self._main_pty, lambda data: self._from_host(self.main, data))
+        if self.repl:
+            self._io.add(self.repl.port, lambda data: self._from_host(self.repl, data))
+        if self.link_dir:
+            self.link_dir.mkdir(parents=True, exist_ok=True)
+            for role, path in (("main", self.main_path), ("repl", self.repl_path)):
+                link = Path(self.stable_path(role))
+                link.unlink(missing_ok=True)
+                if path:
+                    link.symlink_to(path)
 
     def inject(self, port: str, data: bytes) -> None:
         """Unsolicited output (probe banners, ANSI, SO/SI), as the firmware prints between commands."""
@@ -114,9 +174,7 @@ class VirtualBoard:
         if not self._started:
             self._started = True
             self._io.start()
-            self._io.add(self._main_pty, lambda data: self._from_host(self.main, data))
-            if self.repl:
-                self._io.add(self.repl.port, lambda data: self._from_host(self.repl, data))
+            self._register_ports()
             self._thread.start()
         return self
 
@@ -128,9 +186,11 @@ class VirtualBoard:
         if self._started:
             self._thread.join(timeout=5)
             self._io.stop()
-        self._main_pty.close()
-        if self.repl:
-            self.repl.port.close()
+        for port in self._pty_ports():
+            port.close()
+        if self.link_dir:
+            for role in ("main", "repl"):
+                Path(self.stable_path(role)).unlink(missing_ok=True)
         if self._tempdir:
             self._tempdir.cleanup()
 
@@ -152,8 +212,8 @@ class VirtualBoard:
                         port.on_interrupt_byte(byte)
                     else:
                         self.runtime.request_interrupt()
-                elif not (isinstance(port, MainPort) and port.discard_while_running):
-                    keep.append(byte)
+                else:
+                    keep.append(byte)  # 5.3.x drops these at its next print (MainPort._cooked)
             data = bytes(keep)
         if data:
             port.input.feed(data)

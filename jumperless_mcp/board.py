@@ -1,0 +1,501 @@
+"""The `Board` API: typed async methods for every firmware function, over one managed session.
+
+    async with Board.open("auto") as board:          # or "emulator", a port path, a mapping
+        result = await board.connect("D13", 20)      # validated, sent, verified
+        volts = await board.adc_get(0)
+        async with board.batch() as b:               # many calls, one round trip
+            for v in (0.5, 1.0, 1.5):
+                b.dac_set(0, v)
+                readings.append(b.adc_get(0))
+
+Methods are generated from `firmware_api.catalog`, so each firmware function is declared once.
+Arguments are checked (ranges, node names, forbidden bridges, firmware version) before any byte
+is sent; firmware exceptions come back as typed `FirmwareError`s.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from firmware_api import nodes
+from firmware_api.calls import build_call
+from firmware_api.catalog import CATALOG, ArgKind, Function, Returns
+from firmware_api.errors import FirmwareError, FirmwareNameError, UnsupportedByFirmware
+from firmware_api.versions import Family
+from jumperless_mcp.errors import ArgumentError, ForbiddenConnection, JumperlessError
+from jumperless_mcp.session import Health, Session
+from jumperless_mcp.steps import Step, parse_values, render
+from jumperless_mcp.targets import Target, TargetSpec
+
+BLOCKING_TIMEOUT = 120.0  # calls that wait on a person (the probe, buttons)
+HAND_WRITTEN = frozenset({"connect", "disconnect"})
+
+
+@dataclass(frozen=True)
+class ConnectionResult:
+    """What a connect/disconnect actually did, read back from the board after writing."""
+
+    action: str  # "connect" | "disconnect"
+    node1: int
+    node2: int
+    connected: bool  # is_connected(node1, node2) afterwards (False when not checked)
+    verified: bool  # whether the state was read back
+
+    @property
+    def ok(self) -> bool:
+        """Whether the board ended up as asked."""
+        return self.verified and self.connected == (self.action == "connect")
+
+    @property
+    def message(self) -> str:
+        pair = f"{nodes.canonical_name(self.node1)}-{nodes.canonical_name(self.node2)}"
+        if not self.verified:
+            return f"{self.action} {pair} sent; not read back"
+        if self.ok:
+            return f"{pair} {'connected' if self.connected else 'disconnected'}"
+        if self.action == "connect":
+            return (
+                f"the firmware did not make {pair}: it refuses bridges that would join power, ground or DAC nets, "
+                "and bridges it has no free path for"
+            )
+        return f"{pair} is still connected (another bridge of the same net may join them)"
+
+
+class Pending:
+    """The result of a call recorded in a batch; `.value` once the batch has run."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._value: object = None
+        self._done = False
+
+    @property
+    def done(self) -> bool:
+        return self._done
+
+    @property
+    def value(self) -> Any:
+        if not self._done:
+            raise JumperlessError(f"{self.label}: the batch has not run (or stopped before this call)")
+        return self._value
+
+    def _set(self, value: object) -> None:
+        self._value, self._done = value, True
+
+    def __repr__(self) -> str:
+        return f"<Pending {self.label}: {self._value!r}>" if self._done else f"<Pending {self.label}>"
+
+
+class Board:
+    """One Jumperless, through a session that stays open and heals itself."""
+
+    def __init__(
+        self,
+        target: TargetSpec = None,
+        *,
+        timeout: float = 10.0,
+        eager: bool = True,
+        allow_python: bool = False,
+        emulator_options: Mapping[str, object] | None = None,
+    ) -> None:
+        self.target = Target(target)
+        self.eager = eager
+        self.allow_python = allow_python
+        self._emulator_options = dict(emulator_options or {})
+        self.session = Session(self.target, timeout=timeout)
+
+    @classmethod
+    def open(cls, target: TargetSpec = "auto", **options: Any) -> Board:
+        """`async with Board.open(...) as board:` (see `targets` for what `target` accepts)."""
+        return cls(target, **options)
+
+    async def __aenter__(self) -> Board:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def start(self) -> None:
+        if self.target.kind == "emulator":
+            self.target.start_emulator(**self._emulator_options)
+        if self.eager:
+            try:
+                await self.session.connect()
+            except BaseException:
+                await self.aclose()
+                raise
+
+    async def aclose(self) -> None:
+        await self.session.close()
+
+    # --- what is connected -----------------------------------------------------------------------
+    @property
+    def family(self) -> Family | None:
+        return self.session.family
+
+    @property
+    def firmware(self) -> str | None:
+        return str(self.session.version) if self.session.version else None
+
+    @property
+    def virtual_board(self):  # type: ignore[no-untyped-def]
+        """The in-process VirtualBoard of an `emulator` target (None otherwise)."""
+        return self.target.virtual_board
+
+    def health(self) -> Health:
+        return self.session.health()
+
+    async def ping(self, timeout: float | None = None) -> Health:
+        """A trivial round trip; reconnects if needed. Returns the health afterwards."""
+        await self.session.run(["print(1)"], timeout=timeout)
+        return self.health()
+
+    # --- generic calls ---------------------------------------------------------------------------
+    async def call(self, name: str, *args: object, timeout: float | None = None, **kwargs: object) -> Any:
+        """Any catalog function or alias by name: `await board.call("set_dac", 0, 1.5)`."""
+        step = await self._prepare(lambda family: plain_step(name, family, args, kwargs), name, args, kwargs)
+        return (await self._run([step], timeout))[0]
+
+    def batch(self) -> Batch:
+        """Record calls and run them in as few round trips as the channel allows."""
+        return Batch(self)
+
+    async def run_batch(self, batch: Batch, timeout: float | None = None) -> list[object]:
+        family = await self._family()
+        steps = [build(family) for build in batch._builders]
+        results = await self._run(steps, timeout, partial=batch._pending)
+        return results
+
+    async def run_python(self, source: str, *, timeout: float | None = None) -> str:
+        """Run your own MicroPython source; returns what it printed. Off unless opened with allow_python=True."""
+        if not self.allow_python:
+            raise JumperlessError("running arbitrary Python is off; open the board with allow_python=True to allow it")
+        if not isinstance(source, str) or not source.strip():
+            raise ArgumentError("source", "expected non-empty Python source text", "MicroPython statements")
+        await self._family()
+        statements = [source] if self.session.channel == "raw-repl" else _single_line(source)
+        reply = await self.session.run(statements, timeout=timeout)
+        if reply.error is not None:
+            raise reply.error
+        return reply.stdout
+
+    # --- connections, verified -------------------------------------------------------------------
+    async def connect(
+        self,
+        node1: int | str,
+        node2: int | str,
+        *,
+        duplicates: int | None = None,
+        save: bool | None = None,
+        timeout: float | None = None,
+    ) -> ConnectionResult:
+        """Bridge two nodes, then read back whether the firmware really did.
+
+        JumperlOS takes `duplicates` (-1 = default); 5.3.x takes `save` (default True here,
+        because 5.3.x `is_connected` only sees saved connections).
+        """
+        args = (node1, node2)
+        options = {"duplicates": duplicates, "save": save}
+        step = await self._prepare(lambda family: connect_step(family, *args, **options), "connect", args, {})
+        return (await self._run([step], timeout))[0]  # type: ignore[return-value]
+
+    async def disconnect(self, node1: int | str, node2: int | str = -1, *, timeout: float | None = None) -> Any:
+        """Remove a bridge (or every bridge on node1 when node2 is -1), then read back."""
+        step = await self._prepare(
+            lambda family: disconnect_step(family, node1, node2), "disconnect", (node1, node2), {}
+        )
+        return (await self._run([step], timeout))[0]
+
+    async def apply_netlist(
+        self, pairs: Iterable[tuple[int | str, int | str]], *, clear_first: bool = False, timeout: float | None = None
+    ) -> list[ConnectionResult]:
+        """Make many bridges in one batch, each verified; optionally clear the board first."""
+        batch = self.batch()
+        if clear_first:
+            batch.nodes_clear()
+        results = [batch.connect(a, b) for a, b in pairs]
+        await batch.run(timeout=timeout)
+        return [r.value for r in results]
+
+    # --- internals -------------------------------------------------------------------------------
+    async def _family(self) -> Family:
+        if self.session.family is None:
+            await self.session.connect()
+        assert self.session.family is not None
+        return self.session.family
+
+    async def _prepare(self, build, name: str, args: Sequence[object], kwargs: Mapping[str, object]) -> Step:  # type: ignore[no-untyped-def]
+        if self.session.family is None:
+            prevalidate(name, args, kwargs)  # bad input fails before even the handshake
+        return build(await self._family())
+
+    async def _run(
+        self, steps: list[Step], timeout: float | None, partial: list[Pending] | None = None
+    ) -> list[object]:
+        if timeout is None and any(step.blocking for step in steps):
+            timeout = BLOCKING_TIMEOUT
+        reply = await self.session.run(render(steps), timeout=timeout)
+        values, outputs = parse_values(steps, reply.stdout)
+        results: list[object] = []
+        for step, step_values, step_outputs in zip(steps, values, outputs, strict=True):
+            if len(step_values) < len(step.calls):
+                break
+            results.append(step.combine(step_values, step_outputs))
+        if partial is not None:
+            for pending, result in zip(partial, results, strict=False):
+                pending._set(result)
+        if reply.error is not None:
+            raise _explain(reply.error, steps[len(results)] if len(results) < len(steps) else None, len(results))
+        if len(results) < len(steps):
+            raise JumperlessError(f"the board stopped after {len(results)} of {len(steps)} calls without an error")
+        return results
+
+
+class Batch:
+    """Calls recorded now, sent together by `run()` (or on leaving `async with board.batch()`)."""
+
+    def __init__(self, board: Board) -> None:
+        self._board = board
+        self._builders: list = []  # type: ignore[type-arg]
+        self._pending: list[Pending] = []
+
+    def __len__(self) -> int:
+        return len(self._builders)
+
+    def _record(self, build, name: str, args: Sequence[object], kwargs: Mapping[str, object]) -> Pending:  # type: ignore[no-untyped-def]
+        family = self._board.session.family
+        if family is None:
+            prevalidate(name, args, kwargs)
+        else:
+            build(family)  # validate now, so the error points at this line
+        pending = Pending(name)
+        self._builders.append(build)
+        self._pending.append(pending)
+        return pending
+
+    def call(self, name: str, *args: object, **kwargs: object) -> Pending:
+        return self._record(lambda family: plain_step(name, family, args, kwargs), name, args, kwargs)
+
+    def connect(
+        self, node1: int | str, node2: int | str, *, duplicates: int | None = None, save: bool | None = None
+    ) -> Pending:
+        options = {"duplicates": duplicates, "save": save}
+        return self._record(lambda family: connect_step(family, node1, node2, **options), "connect", (node1, node2), {})
+
+    def disconnect(self, node1: int | str, node2: int | str = -1) -> Pending:
+        return self._record(lambda family: disconnect_step(family, node1, node2), "disconnect", (node1, node2), {})
+
+    async def run(self, timeout: float | None = None) -> list[object]:
+        if not self._builders:
+            return []
+        return await self._board.run_batch(self, timeout)
+
+    async def __aenter__(self) -> Batch:
+        return self
+
+    async def __aexit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:
+            await self.run()
+
+
+# --- steps ---------------------------------------------------------------------------------------
+
+
+def plain_step(name: str, family: Family, args: Sequence[object], kwargs: Mapping[str, object]) -> Step:
+    call = build_call(name, family, *args, **kwargs)
+    if call.function.name.startswith("print_"):
+        return Step([call], lambda values, outputs: outputs[0], label=name)
+    return Step([call], label=name)
+
+
+def _forbid(family: Family, a: int, b: int) -> None:
+    if nodes.forbidden_pair(a, b, family):
+        raise ForbiddenConnection(
+            "node2",
+            f"{nodes.canonical_name(a)} to {nodes.canonical_name(b)} is never allowed: it would short "
+            "a supply, ground or DAC (the firmware refuses it)",
+            "any node that is not another supply, GND or DAC output",
+        )
+
+
+def connect_step(
+    family: Family, node1: object, node2: object, *, duplicates: int | None = None, save: bool | None = None
+) -> Step:
+    if family is Family.LEGACY:
+        if duplicates is not None:
+            raise ArgumentError("duplicates", "firmware before 5.6 has no duplicates argument", "leave it out")
+        call = build_call("connect", family, node1, node2, True if save is None else save)
+        checkable = bool(call.args[2])  # 5.3.x is_connected only reads the saved file
+    else:
+        if save is not None:
+            raise ArgumentError("save", "JumperlOS connect() has no save argument (use nodes_save)", "leave it out")
+        call = build_call("connect", family, node1, node2, -1 if duplicates is None else duplicates)
+        checkable = True
+    a, b = call.args[0], call.args[1]
+    _forbid(family, a, b)  # type: ignore[arg-type]
+    if not checkable:
+        return Step([call], lambda values, outputs: ConnectionResult("connect", a, b, False, False), label="connect")  # type: ignore[arg-type]
+    check = build_call("is_connected", family, a, b)
+    return Step(
+        [call, check],
+        lambda values, outputs: ConnectionResult("connect", a, b, bool(values[1]), True),  # type: ignore[arg-type]
+        label="connect",
+    )
+
+
+def disconnect_step(family: Family, node1: object, node2: object) -> Step:
+    call = build_call("disconnect", family, node1, node2)
+    a, b = call.args[0], call.args[1]
+    if b == -1:
+        return Step([call], lambda values, outputs: None, label="disconnect")
+    check = build_call("is_connected", family, a, b)
+    return Step(
+        [call, check],
+        lambda values, outputs: ConnectionResult("disconnect", a, b, bool(values[1]), True),  # type: ignore[arg-type]
+        label="disconnect",
+    )
+
+
+def prevalidate(name: str, args: Sequence[object], kwargs: Mapping[str, object]) -> None:
+    """Before the family is known: fail if no family would accept these arguments."""
+    errors: list[JumperlessError] = []
+    for family in (Family.JUMPERLOS, Family.LEGACY):
+        try:
+            if name == "connect":
+                build_call("connect", family, *args[:2])
+            else:
+                build_call(name, family, *args, **kwargs)
+            return
+        except UnsupportedByFirmware:
+            continue
+        except ArgumentError as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+    raise UnsupportedByFirmware(f"{name}() is not a Jumperless firmware function")
+
+
+def _explain(error: FirmwareError, step: Step | None, completed: int) -> FirmwareError:
+    """Say which call failed; an optional function missing from this build is 'unsupported'."""
+    error.batch_completed = completed  # type: ignore[attr-defined]
+    if step is not None and isinstance(error, FirmwareNameError):
+        for call in step.calls:
+            if call.function.name in error.message:
+                unsupported = UnsupportedByFirmware(
+                    f"{call.function.name}() is not in this firmware build ({error.message})"
+                )
+                unsupported.batch_completed = completed  # type: ignore[attr-defined]
+                return unsupported  # type: ignore[return-value]
+    return error
+
+
+def _single_line(source: str) -> list[str]:
+    lines = [line for line in source.splitlines() if line.strip()]
+    if any(line[:1].isspace() or line.rstrip().endswith(":") for line in lines):
+        raise ArgumentError(
+            "source",
+            "the main-port `>` channel runs one line at a time; compound statements need the raw REPL (firmware 5.6+)",
+            "simple statements, one per line",
+        )
+    return lines
+
+
+# --- generated methods ---------------------------------------------------------------------------
+
+_ANNOTATIONS: dict[ArgKind, object] = {
+    ArgKind.NODE: int | str,
+    ArgKind.SLOT: int,
+    ArgKind.DAC_CHANNEL: int | str,
+    ArgKind.ADC_CHANNEL: int,
+    ArgKind.INA_SENSOR: int,
+    ArgKind.GPIO_PIN: int | str,
+    ArgKind.PWM_PIN: int | str,
+    ArgKind.WAVE: int | str,
+    ArgKind.FLOAT: float,
+    ArgKind.INT: int,
+    ArgKind.BOOL: bool,
+    ArgKind.STR: str,
+    ArgKind.JSON: str | dict | list,
+}
+_RETURNS: dict[Returns, object] = {
+    Returns.NONE: None,
+    Returns.FLOAT: float,
+    Returns.OPTIONAL_FLOAT: float | None,
+    Returns.INT: int,
+    Returns.BOOL: bool,
+    Returns.STR: str,
+    Returns.CONNECTION_STATE: bool,
+    Returns.NODE: int,
+    Returns.JSON: dict,
+    Returns.BYTES: bytes | None,
+}
+
+
+def _signature(function: Function, *, is_async: bool) -> inspect.Signature:
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)]
+    for arg in function.args:
+        default = inspect.Parameter.empty if arg.required else arg.default
+        params.append(
+            inspect.Parameter(
+                arg.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=_ANNOTATIONS[arg.kind]
+            )
+        )
+    if is_async:
+        params.append(
+            inspect.Parameter("timeout", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=float | None)
+        )
+    returns = "str" if function.name.startswith("print_") else _RETURNS.get(function.returns, Any)
+    return inspect.Signature(params, return_annotation=returns if is_async else Pending)
+
+
+def _describe(function: Function, families: Family) -> str:
+    where = {Family.BOTH: "all firmware", Family.JUMPERLOS: "JumperlOS >= 5.6 only", Family.LEGACY: "5.3.x only"}
+    lines = [function.doc or f"The firmware's {function.name}().", "", f"Available on: {where[families]}."]
+    if function.aliases:
+        lines.append(f"Firmware aliases: {', '.join(function.aliases)}.")
+    if function.blocking:
+        lines.append(f"Waits for the user; the default timeout is {BLOCKING_TIMEOUT:g} s.")
+    if function.name.startswith("print_"):
+        lines.append("Returns the text the firmware printed.")
+    return "\n".join(lines)
+
+
+def _make_methods() -> None:
+    entries: dict[str, list[Function]] = {}
+    for function in CATALOG:
+        entries.setdefault(function.name, []).append(function)
+    for name, declared in entries.items():
+        if name in HAND_WRITTEN or hasattr(Board, name):
+            continue
+        families = Family(0)
+        for function in declared:
+            families |= function.families
+        shown = declared[-1]
+        doc = _describe(shown, families)
+
+        def async_method(self: Board, *args: object, timeout: float | None = None, _name: str = name, **kwargs: object):  # type: ignore[no-untyped-def]
+            return self.call(_name, *args, timeout=timeout, **kwargs)
+
+        def batch_method(self: Batch, *args: object, _name: str = name, **kwargs: object) -> Pending:
+            return self.call(_name, *args, **kwargs)
+
+        for cls, method, is_async in ((Board, async_method, True), (Batch, batch_method, False)):
+            method.__name__ = method.__qualname__ = name
+            method.__doc__ = doc
+            method.__signature__ = _signature(shown, is_async=is_async)  # type: ignore[attr-defined]
+            setattr(cls, name, method)
+
+
+_make_methods()
+
+
+def method_names(family: Family) -> set[str]:
+    """The Board methods that map to firmware functions a family has."""
+    return {function.name for function in CATALOG if function.available_in(family)}
+
+
+__all__ = ["Batch", "Board", "ConnectionResult", "Pending"]

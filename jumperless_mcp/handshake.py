@@ -1,0 +1,86 @@
+"""Find out what is on the other end of a port: the firmware version, and which port it is.
+
+Main port (§9): DLE (stop an LED dump), CR, settle, flush, then `?` -> `Jumperless firmware
+version: X`. If nothing answers, a bare newline (line-buffered input), then Ctrl-Q x8 (stuck in
+the on-board REPL) and ask again. REPL port: Ctrl-C twice, Ctrl-B -> the MicroPython banner,
+whose `jumperless-v5 vX` names the firmware.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import anyio
+
+from firmware_api.versions import FirmwareVersion
+from jumperless_mcp.errors import ProtocolError
+from jumperless_mcp.serial_link import SerialLink
+from jumperless_mcp.transport import clean_text
+
+log = logging.getLogger(__name__)
+
+VERSION_REPLY = re.compile(rb"Jumperless firmware version:[^\n]*\n")
+BANNER_VERSION = re.compile(r"jumperless-v5 v([0-9][0-9.]*[0-9])")
+FRIENDLY_PROMPT = b">>> "
+
+
+async def _ask_version(link: SerialLink, wait: float) -> FirmwareVersion | None:
+    await link.write(b"?\n")
+    try:
+        reply = await link.read_until(VERSION_REPLY, wait)
+    except TimeoutError:
+        return None
+    return FirmwareVersion.from_banner(clean_text(reply))
+
+
+async def main_port_version(link: SerialLink, *, time_scale: float = 1.0, patient: bool = True) -> FirmwareVersion:
+    """The firmware version from the main port, unsticking the board if needed."""
+    await link.write(b"\x10\r")
+    await anyio.sleep(0.2 * time_scale)
+    await link.discard_pending()
+    wait = 1.5
+    version = await _ask_version(link, wait)
+    if version is None and patient:
+        await link.write(b"\n")
+        version = await _ask_version(link, wait)
+    if version is None and patient:
+        log.info("%s: no answer to '?'; sending Ctrl-Q to leave a running program or the REPL", link.device)
+        for _ in range(8):
+            await link.write(b"\x11")
+            await anyio.sleep(0.25 * time_scale)
+        await link.read_quiet(0.3, limit=2.0)
+        version = await _ask_version(link, wait)
+    if version is None:
+        raise ProtocolError(f"{link.device}: no 'Jumperless firmware version' reply to '?'")
+    await link.read_quiet(0.05, limit=0.5)  # the rest of the reply (prompt, echo)
+    return version
+
+
+async def repl_port_version(link: SerialLink) -> FirmwareVersion:
+    """The firmware version from the REPL banner (Ctrl-C twice, then Ctrl-B)."""
+    await link.write(b"\r\x03\x03")
+    await anyio.sleep(0.05)
+    await link.discard_pending()
+    await link.write(b"\x02")
+    try:
+        banner = await link.read_until(FRIENDLY_PROMPT, 1.5)
+    except TimeoutError:
+        raise ProtocolError(f"{link.device}: no MicroPython banner on Ctrl-B") from None
+    match = BANNER_VERSION.search(clean_text(banner))
+    if not match:
+        raise ProtocolError(f"{link.device}: the MicroPython banner names no Jumperless firmware: {banner[-120:]!r}")
+    return FirmwareVersion.parse(match.group(1))
+
+
+async def identify(link: SerialLink, *, time_scale: float = 1.0) -> tuple[str, FirmwareVersion]:
+    """Which port this is ('main' or 'repl') and the firmware version, by talking to it."""
+    try:
+        return "main", await main_port_version(link, time_scale=time_scale, patient=False)
+    except ProtocolError:
+        pass
+    try:
+        return "repl", await repl_port_version(link)
+    except ProtocolError:
+        pass
+    return "main", await main_port_version(link, time_scale=time_scale, patient=True)

@@ -1,0 +1,340 @@
+"""The connection manager: one long-lived, self-healing session per board.
+
+* one request at a time (an `anyio.Lock`);
+* every request bounded by a timeout; a request that times out or is cancelled
+  interrupts the board and resynchronises the channel (shielded from the
+  cancellation), so no stale reply can reach the next request;
+* a lost port (unplug, reboot) fails the request in flight with a retryable
+  `BoardDisconnected`; the next request reconnects, with backoff between attempts;
+* `health()` says how it is going.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import logging
+import time
+from dataclasses import asdict, dataclass
+
+import anyio
+
+from firmware_api.versions import Family, FirmwareVersion
+from jumperless_mcp.discovery import BoardPorts
+from jumperless_mcp.errors import (
+    BoardDisconnected,
+    BoardTimeout,
+    ConnectionProblem,
+    JumperlessError,
+    ProtocolError,
+)
+from jumperless_mcp.handshake import identify, main_port_version, repl_port_version
+from jumperless_mcp.serial_link import SerialLink
+from jumperless_mcp.targets import Target
+from jumperless_mcp.transport import Reply, Transport, clean_text
+from jumperless_mcp.transport_oneliner import OneLinerTransport
+from jumperless_mcp.transport_raw_repl import RawReplTransport
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 10.0
+CONNECT_TIMEOUT = 15.0
+RESYNC_LIMIT = 8.0
+MAX_BACKOFF = 2.0
+FIRST_BACKOFF = 0.1
+WIRE_OVERHEAD = 64  # the one-liner's sentinels around the statements
+
+
+@dataclass(frozen=True)
+class Health:
+    level: str  # "healthy" | "degraded" | "down"
+    connected: bool
+    firmware: str | None
+    channel: str | None
+    ports: dict[str, str | None]
+    last_seen: float | None  # Unix time of the last good exchange
+    last_latency_ms: float | None
+    reconnects: int
+    calls: int
+    last_error: str | None
+    note: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class Session:
+    def __init__(
+        self,
+        target: Target,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        max_backoff: float = MAX_BACKOFF,
+    ) -> None:
+        self.target = target
+        self.default_timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.max_backoff = max_backoff
+        self.version: FirmwareVersion | None = None
+        self.ports: BoardPorts | None = None
+        self._lock = anyio.Lock()
+        self._transport: Transport | None = None
+        self._side_link: SerialLink | None = None  # the main port, kept while the REPL port does the work
+        self._ever_connected = False
+        self._backoff = 0.0
+        self._next_attempt = 0.0
+        self._reconnects = 0
+        self._calls = 0
+        self._last_seen: float | None = None
+        self._last_latency: float | None = None
+        self._last_error: str | None = None
+        self._degraded_note: str | None = None
+        self._resynced = False
+        self.board_messages: collections.deque[str] = collections.deque(maxlen=100)
+
+    # --- state -------------------------------------------------------------------------------
+    @property
+    def connected(self) -> bool:
+        return self._transport is not None
+
+    @property
+    def family(self) -> Family | None:
+        return self.version.family if self.version else None
+
+    @property
+    def channel(self) -> str | None:
+        return self._transport.name if self._transport else None
+
+    def health(self) -> Health:
+        if self._transport is None:
+            level = "down"
+        elif self._degraded_note or self._resynced:
+            level = "degraded"
+        else:
+            level = "healthy"
+        ports = self.ports.as_dict() if self.ports else {}
+        return Health(
+            level=level,
+            connected=self.connected,
+            firmware=str(self.version) if self.version else None,
+            channel=self.channel,
+            ports={k: v for k, v in ports.items() if k in ("main", "repl", "location", "name")},  # type: ignore[misc]
+            last_seen=self._last_seen,
+            last_latency_ms=None if self._last_latency is None else round(self._last_latency * 1000, 3),
+            reconnects=self._reconnects,
+            calls=self._calls,
+            last_error=self._last_error,
+            note=self._degraded_note,
+        )
+
+    # --- public operations -----------------------------------------------------------------------
+    async def connect(self) -> None:
+        """Open the board now (otherwise the first request does)."""
+        async with self._lock:
+            await self._ensure_connected(self.connect_timeout)
+
+    async def run(self, statements: list[str], *, timeout: float | None = None) -> Reply:
+        """Run statements on the board; chunked to the channel's line limit, stopping at the first error.
+
+        Without `timeout`, each chunk (one board round trip) gets the session's default.
+        """
+        if timeout is not None and timeout <= 0:
+            raise ValueError(f"timeout must be positive, got {timeout}")
+        async with self._lock:
+            transport = await self._ensure_connected((timeout or self.default_timeout) + 5.0)
+            chunks = _chunks(statements, transport.max_line)
+            limit = self.default_timeout * len(chunks) if timeout is None else timeout
+            started = time.monotonic()
+            try:
+                with anyio.fail_after(limit):
+                    reply = await self._execute(transport, chunks)
+            except TimeoutError:
+                await self._resync(f"a call timed out after {limit:g} s")
+                raise BoardTimeout(
+                    f"the board did not finish within {limit:g} s; it was interrupted and the channel resynchronised"
+                ) from None
+            except BoardDisconnected as exc:
+                await self._drop(str(exc))
+                raise BoardDisconnected(
+                    f"the board went away during the call ({exc}); it reconnects by itself when it comes back"
+                ) from None
+            except ProtocolError as exc:
+                await self._resync(str(exc))
+                raise
+            except BaseException:  # cancelled by the caller: leave nothing behind for the next call
+                await self._resync("a call was cancelled")
+                raise
+            self._calls += 1
+            self._last_latency = time.monotonic() - started
+            self._last_seen = time.time()
+            self._resynced = False
+            await self._collect_board_messages()
+            return reply
+
+    async def close(self) -> None:
+        with anyio.CancelScope(shield=True):
+            async with self._lock:
+                await self._close_links()
+            self.target.stop_emulator()
+
+    # --- internals -------------------------------------------------------------------------------
+    async def _execute(self, transport: Transport, chunks: list[list[str]]) -> Reply:
+        output: list[str] = []
+        for chunk in chunks:
+            reply = await transport.execute(chunk)
+            output.append(reply.stdout)
+            if reply.error is not None:
+                return Reply("".join(output), reply.error)
+        return Reply("".join(output))
+
+    async def _ensure_connected(self, budget: float) -> Transport:
+        if self._transport is not None:
+            return self._transport
+        wait = self._next_attempt - time.monotonic()
+        if wait > 0:
+            if wait > budget:
+                raise BoardDisconnected(f"board unavailable ({self._last_error}); next attempt in {wait:.1f} s")
+            await anyio.sleep(wait)
+        try:
+            with anyio.fail_after(self.connect_timeout):
+                transport = await self._open()
+        except BaseException as exc:
+            with anyio.CancelScope(shield=True):
+                await self._close_links()
+            if isinstance(exc, anyio.get_cancelled_exc_class()):
+                raise
+            self._backoff = min(max(FIRST_BACKOFF, self._backoff * 2), self.max_backoff)
+            self._next_attempt = time.monotonic() + self._backoff
+            if isinstance(exc, TimeoutError):
+                self._last_error = f"no answer while connecting within {self.connect_timeout:g} s"
+                raise BoardDisconnected(self._last_error) from None
+            if isinstance(exc, JumperlessError):
+                self._last_error = str(exc)
+            raise
+        if self._ever_connected:
+            self._reconnects += 1
+            log.info("reconnected to %s (firmware %s, %s)", self.target.description, self.version, transport.name)
+        self._ever_connected = True
+        self._backoff = 0.0
+        self._transport = transport
+        self._last_seen = time.time()
+        return transport
+
+    async def _open(self) -> Transport:
+        ports = await anyio.to_thread.run_sync(self.target.locate)
+        self.ports = ports
+        scale = ports.time_scale
+        main = repl = None
+        try:
+            if ports.unknown:
+                link = SerialLink(ports.unknown)
+                await link.open()
+                role, version = await identify(link, time_scale=scale)
+                main, repl = (link, None) if role == "main" else (None, link)
+                ports = BoardPorts(**{role: ports.unknown}, time_scale=scale)  # type: ignore[arg-type]
+                self.ports = ports
+            elif ports.main:
+                main = SerialLink(ports.main)
+                await main.open()
+                version = await main_port_version(main, time_scale=scale)
+            else:
+                assert ports.repl is not None
+                repl = SerialLink(ports.repl)
+                await repl.open()
+                version = await repl_port_version(repl)
+            self.version = version
+            self._degraded_note = None
+            if version.has_raw_repl:
+                if repl is None and ports.repl:
+                    repl = SerialLink(ports.repl)
+                    await repl.open()
+                if repl is not None:
+                    transport: Transport = RawReplTransport(repl)
+                    self._side_link = main
+                else:
+                    assert main is not None
+                    self._degraded_note = (
+                        f"firmware {version} has a REPL port but it was not found; using the slower `>` channel "
+                        "on the main port (give both ports, or use auto discovery)"
+                    )
+                    transport = OneLinerTransport(main, version.family, scale)
+            else:
+                if main is None:
+                    raise ProtocolError(f"firmware {version} has no raw REPL; connect through the main port")
+                transport = OneLinerTransport(main, version.family, scale)
+            self._transport = None
+            await transport.start()
+            return transport
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                for link in (main, repl):
+                    if link is not None:
+                        await link.close()
+            self._side_link = None
+            raise
+
+    async def _resync(self, reason: str) -> None:
+        """Interrupt and drain after a failed request; drop the connection if that fails too."""
+        self._last_error = reason
+        transport = self._transport
+        if transport is None:
+            return
+        with anyio.CancelScope(shield=True):
+            try:
+                with anyio.fail_after(RESYNC_LIMIT):
+                    await transport.recover()
+                self._resynced = True
+                log.info("resynchronised after: %s", reason)
+            except Exception as exc:
+                await self._drop(f"{reason}; resynchronising failed ({exc or type(exc).__name__})")
+
+    async def _drop(self, reason: str) -> None:
+        log.warning("lost the board: %s", reason)
+        self._last_error = reason
+        with anyio.CancelScope(shield=True):
+            await self._close_links()
+        self._next_attempt = time.monotonic()  # the first reconnect attempt is immediate
+
+    async def _close_links(self) -> None:
+        transport, self._transport = self._transport, None
+        side, self._side_link = self._side_link, None
+        if transport is not None:
+            with contextlib.suppress(Exception):
+                await transport.close()
+        if side is not None:
+            with contextlib.suppress(Exception):
+                await side.close()
+
+    async def _collect_board_messages(self) -> None:
+        """Keep what the main port printed on its own (errors from set_state, probe banners...)."""
+        if self._side_link is None:
+            return
+        try:
+            data = await self._side_link.discard_pending()
+        except ConnectionProblem:
+            return
+        for line in clean_text(data).replace("\r", "\n").split("\n"):
+            if line.strip():
+                self.board_messages.append(line.strip())
+
+
+def _chunks(statements: list[str], max_line: int | None) -> list[list[str]]:
+    """Group statements so each group, joined with ';', fits the channel's line limit."""
+    if max_line is None:
+        return [statements]
+    budget = max_line - WIRE_OVERHEAD
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for statement in statements:
+        if len(statement) > budget:
+            raise JumperlessError(
+                f"a call of {len(statement)} characters is too long for the main-port `>` channel "
+                f"(at most {budget}); split it (for files, write smaller pieces)"
+            )
+        if chunks[-1] and size + len(statement) + 1 > budget:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(statement)
+        size += len(statement) + 1
+    return chunks

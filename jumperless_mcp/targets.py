@@ -1,0 +1,138 @@
+"""What the user asked to connect to, and how to find its ports again after a replug.
+
+    "auto"                 the only Jumperless on USB (error if none or several)
+    "usb:1-1.4"            the board at that USB location (see `jumperless-mcp ports`)
+    "emulator[:legacy]"    a virtual board started in this process, on pseudo-terminals
+    '{"main": ..., "repl": ...}'  the mapping `jumperless-mcp emulate` prints (or a dict)
+    "/dev/ttyACM0", "COM5" a main or REPL port; which one is found out by talking to it
+
+`JUMPERLESS_PORT` in the environment gives the default.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from jumperless_mcp.discovery import ROLES, BoardPorts, find_boards, sibling_ports
+from jumperless_mcp.errors import ArgumentError, BoardNotFound
+
+ENV_VAR = "JUMPERLESS_PORT"
+TargetSpec = str | Mapping[str, object] | BoardPorts | None
+EMULATOR_PERSONAS = ("jumperlos", "legacy")
+
+
+class Target:
+    """Resolves a selection to the board's current ports; called again on every reconnect."""
+
+    def __init__(self, spec: TargetSpec) -> None:
+        if spec is None or (isinstance(spec, str) and not spec.strip()):
+            spec = os.environ.get(ENV_VAR, "").strip() or "auto"
+        self.spec = spec
+        self.virtual_board = None  # set for "emulator": the VirtualBoard this target owns
+        self._fixed: BoardPorts | None = None
+        self.kind = self._classify(spec)
+
+    def _classify(self, spec: TargetSpec) -> str:
+        if isinstance(spec, BoardPorts):
+            self._fixed = spec
+            return "mapping"
+        if isinstance(spec, Mapping):
+            self._fixed = ports_from_mapping(spec)
+            return "mapping"
+        text = spec.strip()
+        if text == "auto":
+            return "auto"
+        if text.startswith("usb:"):
+            return "usb"
+        if text == "emulator" or text.startswith("emulator:"):
+            persona = text.partition(":")[2] or "jumperlos"
+            if persona not in EMULATOR_PERSONAS:
+                raise ArgumentError("port", f"unknown emulator persona {persona!r}", "emulator, emulator:legacy")
+            self.persona = persona
+            return "emulator"
+        if text.startswith("{"):
+            try:
+                mapping = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ArgumentError("port", f"not a valid JSON port mapping: {exc}", _ALLOWED) from None
+            self._fixed = ports_from_mapping(mapping)
+            return "mapping"
+        return "path"
+
+    @property
+    def description(self) -> str:
+        return self.spec if isinstance(self.spec, str) else json.dumps(self.as_mapping())
+
+    def as_mapping(self) -> dict[str, object]:
+        return self._fixed.as_dict() if self._fixed else {"spec": str(self.spec)}
+
+    def start_emulator(self, **options: object) -> None:
+        """Start the in-process virtual board for an `emulator` target (no-op otherwise)."""
+        if self.kind != "emulator" or self.virtual_board is not None:
+            return
+        from jumperless_mcp.emulator.virtual_board import VirtualBoard
+
+        self.virtual_board = VirtualBoard(self.persona, **options).start()  # type: ignore[arg-type]
+
+    def stop_emulator(self) -> None:
+        if self.virtual_board is not None:
+            self.virtual_board.stop()
+            self.virtual_board = None
+
+    def locate(self) -> BoardPorts:
+        """The board's ports right now; raises BoardNotFound when they are not there."""
+        if self.kind == "emulator":
+            if self.virtual_board is None:
+                self.start_emulator()
+            board = self.virtual_board
+            return BoardPorts(main=board.main_path, repl=board.repl_path, time_scale=board.time_scale)  # type: ignore[union-attr]
+        if self._fixed is not None:
+            return self._fixed
+        assert isinstance(self.spec, str)
+        text = self.spec.strip()
+        if self.kind == "path":
+            if "://" not in text and not text.upper().startswith("COM") and not Path(text).exists():
+                raise BoardNotFound(f"no such port: {text}")
+            found = sibling_ports(text)
+            return found if found and (found.main or found.repl) else BoardPorts(unknown=text)
+        boards = find_boards()
+        if self.kind == "usb":
+            location = text[4:]
+            for board in boards:
+                if board.location == location:
+                    return board
+            raise BoardNotFound(f"no Jumperless at USB location {location}; {_listing(boards)}")
+        if not boards:
+            raise BoardNotFound(
+                "no Jumperless found on USB (VID:PID 1D50:ACAB). Plug one in, give a port path, "
+                f"or use the virtual board with port 'emulator' ({ENV_VAR}=emulator)"
+            )
+        if len(boards) > 1:
+            raise BoardNotFound(f"several Jumperless boards found; choose one: {_listing(boards)}")
+        return boards[0]
+
+
+_ALLOWED = 'auto, emulator, emulator:legacy, usb:<location>, a device path, or {"main": ..., "repl": ...}'
+
+
+def ports_from_mapping(mapping: Mapping[str, object]) -> BoardPorts:
+    """The JSON `jumperless-mcp emulate` prints (extra keys such as persona are ignored)."""
+    roles = {role: mapping[role] for role in ROLES if mapping.get(role)}
+    for role, value in roles.items():
+        if not isinstance(value, str):
+            raise ArgumentError(f"port.{role}", f"expected a device path, got {value!r}", "a string")
+    if not roles.get("main") and not roles.get("repl"):
+        raise ArgumentError("port", "the mapping names neither a main nor a repl port", _ALLOWED)
+    scale = mapping.get("time_scale", 1.0)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale <= 0:
+        raise ArgumentError("port.time_scale", f"expected a positive number, got {scale!r}", "> 0")
+    return BoardPorts(**roles, time_scale=float(scale))  # type: ignore[arg-type]
+
+
+def _listing(boards: list[BoardPorts]) -> str:
+    if not boards:
+        return "none found"
+    return ", ".join(f"{b.name} (main {b.main})" for b in boards)
