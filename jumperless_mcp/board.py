@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
+
 from firmware_api import nodes
 from firmware_api.calls import build_call
 from firmware_api.catalog import CATALOG, ArgKind, Function, Returns
@@ -29,9 +31,11 @@ from jumperless_mcp.errors import ArgumentError, ForbiddenConnection, Jumperless
 from jumperless_mcp.session import Health, Session
 from jumperless_mcp.steps import Step, parse_values, render
 from jumperless_mcp.targets import Target, TargetSpec
+from jumperless_mcp.transport import Reply, clean_text
 
 BLOCKING_TIMEOUT = 120.0  # calls that wait on a person (the probe, buttons)
 HAND_WRITTEN = frozenset({"connect", "disconnect"})
+LIVE_MODE = frozenset({"print_nets"})  # block until a byte arrives on the main port (§4.10)
 
 
 @dataclass(frozen=True)
@@ -108,8 +112,8 @@ class Board:
         self.session = Session(self.target, timeout=timeout)
 
     @classmethod
-    def open(cls, target: TargetSpec = "auto", **options: Any) -> Board:
-        """`async with Board.open(...) as board:` (see `targets` for what `target` accepts)."""
+    def open(cls, target: TargetSpec = None, **options: Any) -> Board:
+        """`async with Board.open(...) as board:`; no target means `JUMPERLESS_PORT`, else "auto" (see `targets`)."""
         return cls(target, **options)
 
     async def __aenter__(self) -> Board:
@@ -238,7 +242,10 @@ class Board:
     ) -> list[object]:
         if timeout is None and any(step.blocking for step in steps):
             timeout = BLOCKING_TIMEOUT
-        reply = await self.session.run(render(steps), timeout=timeout)
+        if any(step.nudge_main for step in steps):
+            reply = await self._run_nudging(render(steps), timeout)
+        else:
+            reply = await self.session.run(render(steps), timeout=timeout)
         values, outputs = parse_values(steps, reply.stdout)
         results: list[object] = []
         for step, step_values, step_outputs in zip(steps, values, outputs, strict=True):
@@ -253,6 +260,20 @@ class Board:
         if len(results) < len(steps):
             raise JumperlessError(f"the board stopped after {len(results)} of {len(steps)} calls without an error")
         return results
+
+    async def _run_nudging(self, statements: list[str], timeout: float | None) -> Reply:
+        """Run while the session nudges the main port, so a live mode (print_nets) ends once it has printed."""
+        error: Exception | None = None
+        async with anyio.create_task_group() as group:
+            group.start_soon(self.session.nudge_main)
+            try:
+                reply = await self.session.run(statements, timeout=timeout)
+            except Exception as exc:  # re-raised below, so the task group does not wrap it
+                error = exc
+            group.cancel_scope.cancel()
+        if error is not None:
+            raise error
+        return reply
 
 
 class Batch:
@@ -308,7 +329,8 @@ class Batch:
 def plain_step(name: str, family: Family, args: Sequence[object], kwargs: Mapping[str, object]) -> Step:
     call = build_call(name, family, *args, **kwargs)
     if call.function.name.startswith("print_"):
-        return Step([call], lambda values, outputs: outputs[0], label=name)
+        live = call.function.name in LIVE_MODE
+        return Step([call], lambda values, outputs: clean_text(outputs[0]), label=name, nudge_main=live)
     return Step([call], label=name)
 
 
@@ -339,12 +361,22 @@ def connect_step(
     _forbid(family, a, b)  # type: ignore[arg-type]
     if not checkable:
         return Step([call], lambda values, outputs: ConnectionResult("connect", a, b, False, False), label="connect")  # type: ignore[arg-type]
-    check = build_call("is_connected", family, a, b)
+    checks = [build_call("is_connected", family, a, b)]
+    if family is Family.JUMPERLOS:
+        # is_connected only says the bridge is stored; a bridge that would merge two special nets
+        # (a row already on GND, then to TOP_RAIL) or has no free path is kept but never routed.
+        checks.append(build_call("get_path_between", family, a, b))
     return Step(
-        [call, check],
-        lambda values, outputs: ConnectionResult("connect", a, b, bool(values[1]), True),  # type: ignore[arg-type]
+        [call, *checks],
+        lambda values, outputs: ConnectionResult("connect", a, b, bool(values[1]) and _routed(*values[2:]), True),  # type: ignore[arg-type]
         label="connect",
     )
+
+
+def _routed(path: object = True) -> bool:
+    """Whether get_path_between found a path for the bridge (True when it was not asked): a skipped one has
+    none, or net -1."""
+    return path is not None and not (isinstance(path, dict) and path.get("net", 1) in (-1, 0))
 
 
 def disconnect_step(family: Family, node1: object, node2: object) -> Step:
@@ -366,7 +398,8 @@ def prevalidate(name: str, args: Sequence[object], kwargs: Mapping[str, object])
     for family in (Family.JUMPERLOS, Family.LEGACY):
         try:
             if name == "connect":
-                build_call("connect", family, *args[:2])
+                call = build_call("connect", family, *args[:2])
+                _forbid(family, call.args[0], call.args[1])  # type: ignore[arg-type]
             else:
                 build_call(name, family, *args, **kwargs)
             return
@@ -477,8 +510,10 @@ def _make_methods() -> None:
         shown = declared[-1]
         doc = _describe(shown, families)
 
-        def async_method(self: Board, *args: object, timeout: float | None = None, _name: str = name, **kwargs: object):  # type: ignore[no-untyped-def]
-            return self.call(_name, *args, timeout=timeout, **kwargs)
+        async def async_method(
+            self: Board, *args: object, timeout: float | None = None, _name: str = name, **kwargs: object
+        ) -> Any:
+            return await self.call(_name, *args, timeout=timeout, **kwargs)
 
         def batch_method(self: Batch, *args: object, _name: str = name, **kwargs: object) -> Pending:
             return self.call(_name, *args, **kwargs)

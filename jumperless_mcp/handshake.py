@@ -39,7 +39,7 @@ async def main_port_version(link: SerialLink, *, time_scale: float = 1.0, patien
     await link.write(b"\x10\r")
     await anyio.sleep(0.2 * time_scale)
     await link.discard_pending()
-    wait = 1.5
+    wait = max(0.5, 1.5 * time_scale)  # a virtual board's faster timers answer sooner; hardware keeps 1.5 s
     version = await _ask_version(link, wait)
     if version is None and patient:
         await link.write(b"\n")

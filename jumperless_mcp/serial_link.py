@@ -2,11 +2,14 @@
 
 This is the only module that touches pyserial. Channels (raw REPL, `>` one-liner)
 build their framing on top of `SerialLink`; a lost port always surfaces here as
-`BoardDisconnected`, whatever the OS said.
+`BoardDisconnected`, whatever the OS said. Received bytes go straight into our own
+buffer (an asyncio protocol), so reading, peeking and dropping stale input cost no
+extra wake-ups or cancel scopes on the hot path.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -23,7 +26,25 @@ from jumperless_mcp.port_lock import PortLock
 log = logging.getLogger(__name__)
 
 BAUDRATE = 115200  # USB CDC ignores it, but 1200 would reboot the RP2350 into its bootloader (§1.6)
-CHUNK = 4096
+
+
+class _Receiver(asyncio.Protocol):
+    """Feeds the link's buffer from the event loop's reader callback."""
+
+    def __init__(self, link: SerialLink) -> None:
+        self.link = link
+
+    def data_received(self, data: bytes) -> None:
+        self.link._received(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.link._lost(exc)
+
+    def pause_writing(self) -> None:
+        self.link._writable.clear()
+
+    def resume_writing(self) -> None:
+        self.link._writable.set()
 
 
 class SerialLink:
@@ -32,22 +53,28 @@ class SerialLink:
     def __init__(self, device: str) -> None:
         self.device = device
         self._lock = PortLock(device)
-        self._reader: serial_asyncio_fast.asyncio.StreamReader | None = None  # type: ignore[name-defined]
-        self._writer = None
+        self._transport: asyncio.Transport | None = None
         self._buffer = bytearray()
+        self._arrived = asyncio.Event()
+        self._writable = asyncio.Event()
+        self._closed = asyncio.Event()
+        self._error: str | None = None
         self.last_received: float | None = None
 
     @property
     def is_open(self) -> bool:
-        return self._writer is not None
+        return self._transport is not None and self._error is None
 
     async def open(self) -> None:
         self._lock.acquire()
-        options: dict[str, object] = {"url": self.device, "baudrate": BAUDRATE}
+        options: dict[str, object] = {"baudrate": BAUDRATE}
         if "://" not in self.device and sys.platform != "win32":
             options["exclusive"] = True  # flock: a second opener fails even without our lock file
+        loop = asyncio.get_running_loop()
         try:
-            self._reader, self._writer = await serial_asyncio_fast.open_serial_connection(**options)
+            transport, _ = await serial_asyncio_fast.create_serial_connection(
+                loop, lambda: _Receiver(self), self.device, **options
+            )
         except serial.SerialException as exc:
             self._lock.release()
             text = str(exc)
@@ -59,52 +86,83 @@ class SerialLink:
         except OSError as exc:
             self._lock.release()
             raise BoardNotFound(f"cannot open {self.device}: {exc}") from None
+        self._transport = transport  # type: ignore[assignment]
         self._buffer.clear()
+        self._error = None
+        self._closed.clear()
+        self._writable.set()
         log.debug("opened %s", self.device)
 
     async def close(self) -> None:
-        writer, self._writer, self._reader = self._writer, None, None
-        if writer is not None:
+        transport, self._transport = self._transport, None
+        if transport is not None:
             with contextlib.suppress(Exception):
-                writer.close()
-            await anyio.sleep(0)  # the transport closes its fd on the next loop turn
+                transport.close()
+            # The port (and its flock) is released a few loop turns later: wait, so it can be reopened at once.
+            with anyio.move_on_after(1.0):
+                await self._closed.wait()
         self._lock.release()
 
-    async def write(self, data: bytes) -> None:
-        if self._writer is None:
+    # --- protocol callbacks ----------------------------------------------------------------------
+    def _received(self, data: bytes) -> None:
+        self._buffer += data
+        self.last_received = time.monotonic()
+        self._arrived.set()
+
+    def _lost(self, exc: Exception | None) -> None:
+        if exc is not None or self._transport is not None:
+            self._error = f"the port went away ({exc or 'closed by the OS'})"
+        self._closed.set()
+        self._arrived.set()
+        self._writable.set()
+
+    # --- reading and writing ---------------------------------------------------------------------
+    def _check(self) -> None:
+        if self._error is not None:
+            raise BoardDisconnected(f"{self.device}: {self._error}")
+        if self._transport is None:
             raise BoardDisconnected(f"{self.device} is not open")
+
+    async def write(self, data: bytes) -> None:
+        self._check()
+        if not self._writable.is_set():
+            await self._writable.wait()
+            self._check()
         try:
-            self._writer.write(data)
-            await self._writer.drain()
+            self._transport.write(data)  # type: ignore[union-attr]
         except (serial.SerialException, OSError, ConnectionError) as exc:
             raise BoardDisconnected(f"{self.device}: write failed ({exc})") from None
 
-    async def _fill(self) -> None:
-        """Wait for at least one more byte (callers bound the wait)."""
-        if self._reader is None:
-            raise BoardDisconnected(f"{self.device} is not open")
-        try:
-            data = await self._reader.read(CHUNK)
-        except (serial.SerialException, OSError, ConnectionError) as exc:
-            raise BoardDisconnected(f"{self.device}: the port went away ({exc})") from None
-        if not data:
-            raise BoardDisconnected(f"{self.device}: the port went away (end of stream)")
-        self._buffer += data
-        self.last_received = time.monotonic()
+    async def _more(self) -> None:
+        """Wait until more bytes arrive (callers bound the wait)."""
+        self._check()
+        self._arrived.clear()
+        await self._arrived.wait()
+        if not self._buffer:
+            self._check()
 
-    async def read_until(self, marker: bytes | re.Pattern[bytes], timeout: float) -> bytes:
+    async def read_until(self, marker: bytes | re.Pattern[bytes], timeout: float | None = None) -> bytes:
         """Everything up to and including the first match; the rest stays buffered.
 
-        Raises TimeoutError (the buffer is kept) if the marker does not arrive in time.
+        With a timeout, raises TimeoutError (the buffer is kept) if the marker does not arrive in time;
+        without one, the caller's own deadline bounds the wait.
         """
+        if timeout is None:
+            return await self._read_until(marker)
         with anyio.fail_after(timeout):
-            while True:
-                end = _match_end(self._buffer, marker)
-                if end is not None:
-                    data = bytes(self._buffer[:end])
-                    del self._buffer[:end]
-                    return data
-                await self._fill()
+            return await self._read_until(marker)
+
+    async def _read_until(self, marker: bytes | re.Pattern[bytes]) -> bytes:
+        searched = 0
+        while True:
+            end = _match_end(self._buffer, marker, searched)
+            if end is not None:
+                data = bytes(self._buffer[:end])
+                del self._buffer[:end]
+                return data
+            if isinstance(marker, bytes):
+                searched = max(0, len(self._buffer) - len(marker) + 1)
+            await self._more()
 
     async def read_quiet(self, quiet: float, limit: float) -> bytes:
         """Everything until `quiet` seconds pass with no byte, or `limit` seconds in all."""
@@ -114,12 +172,10 @@ class SerialLink:
             if remaining <= 0:
                 break
             with anyio.move_on_after(remaining) as scope:
-                await self._fill()
+                await self._more()
             if scope.cancelled_caught:
                 break
-        data = bytes(self._buffer)
-        self._buffer.clear()
-        return data
+        return self.take_buffered()
 
     def take_buffered(self) -> bytes:
         """What has arrived but nobody read (unsolicited output between requests)."""
@@ -129,16 +185,14 @@ class SerialLink:
 
     async def discard_pending(self) -> bytes:
         """Drop input that already arrived (stale or unsolicited) without waiting for more."""
-        while True:
-            with anyio.move_on_after(0) as scope:
-                await self._fill()  # returns at once while the stream has data buffered
-            if scope.cancelled_caught:
-                return self.take_buffered()
+        await anyio.sleep(0)  # let the loop deliver bytes the OS already holds
+        self._check()
+        return self.take_buffered()
 
 
-def _match_end(buffer: bytearray, marker: bytes | re.Pattern[bytes]) -> int | None:
+def _match_end(buffer: bytearray, marker: bytes | re.Pattern[bytes], start: int = 0) -> int | None:
     if isinstance(marker, bytes):
-        index = buffer.find(marker)
+        index = buffer.find(marker, start)
         return None if index < 0 else index + len(marker)
     found = marker.search(buffer)
     return None if found is None else found.end()

@@ -178,6 +178,29 @@ class Session:
                 await self._close_links()
             self.target.stop_emulator()
 
+    async def nudge_main(self) -> None:
+        """Write a bare CR to the main port now and then, until cancelled; never takes the request lock.
+
+        Run it beside a request that may enter a firmware live mode: `print_nets()` blocks until a
+        byte arrives on the main port (§2.3, §4.10), and the menu ignores CR. On the 5.3.x `>` channel
+        the CRs are spaced wider than the firmware's 1 s statement collector, so one that lands while
+        the statement is still being collected only adds a blank line, and the collector still ends.
+        """
+        while True:
+            transport = self._transport
+            link: SerialLink | None = None  # nothing to nudge while (re)connecting
+            interval = 0.1
+            if isinstance(transport, OneLinerTransport):
+                link = transport.link
+                if transport.family is Family.LEGACY:
+                    interval = 1.5 * transport.time_scale
+            elif transport is not None:
+                link = self._side_link
+            await anyio.sleep(interval)
+            if link is not None and link.is_open and self._transport is transport:
+                with contextlib.suppress(ConnectionProblem):
+                    await link.write(b"\r")
+
     # --- internals -------------------------------------------------------------------------------
     async def _execute(self, transport: Transport, chunks: list[list[str]]) -> Reply:
         output: list[str] = []
@@ -237,7 +260,13 @@ class Session:
             elif ports.main:
                 main = SerialLink(ports.main)
                 await main.open()
-                version = await main_port_version(main, time_scale=scale)
+                try:
+                    version = await main_port_version(main, time_scale=scale, patient=not ports.repl)
+                except ProtocolError:
+                    if not ports.repl:
+                        raise
+                    repl = await self._interrupt_repl_port(ports.repl)
+                    version = await main_port_version(main, time_scale=scale)
             else:
                 assert ports.repl is not None
                 repl = SerialLink(ports.repl)
@@ -262,6 +291,9 @@ class Session:
             else:
                 if main is None:
                     raise ProtocolError(f"firmware {version} has no raw REPL; connect through the main port")
+                if repl is not None:  # opened only to interrupt it; on 5.3.x that port is the logic analyzer
+                    await repl.close()
+                    repl = None
                 transport = OneLinerTransport(main, version.family, scale)
             self._transport = None
             await transport.start()
@@ -274,6 +306,20 @@ class Session:
             self._side_link = None
             raise
 
+    async def _interrupt_repl_port(self, device: str) -> SerialLink:
+        """Ctrl-C a script left running on the REPL port: while it runs, the main port is not served (§8.5)."""
+        link = SerialLink(device)
+        await link.open()
+        try:
+            await repl_port_version(link)  # Ctrl-C twice, then the banner (failing is fine: just an attempt)
+        except ProtocolError as exc:
+            log.info("%s: no REPL banner while unsticking the board (%s)", device, exc)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await link.close()
+            raise
+        return link
+
     async def _resync(self, reason: str) -> None:
         """Interrupt and drain after a failed request; drop the connection if that fails too."""
         self._last_error = reason
@@ -283,9 +329,10 @@ class Session:
         with anyio.CancelScope(shield=True):
             try:
                 with anyio.fail_after(RESYNC_LIMIT):
-                    await transport.recover()
-                self._resynced = True
-                log.info("resynchronised after: %s", reason)
+                    did_something = await transport.recover()
+                if did_something:
+                    self._resynced = True
+                    log.info("resynchronised after: %s", reason)
             except Exception as exc:
                 await self._drop(f"{reason}; resynchronising failed ({exc or type(exc).__name__})")
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from firmware_api.calls import Call
+from firmware_api.errors import ReplyParseError
 from firmware_api.quoting import literal
 from firmware_api.replies import parse_reply
 
@@ -31,6 +32,7 @@ class Step:
     calls: list[Call]
     combine: Combine = _first_value
     label: str = ""
+    nudge_main: bool = False  # may wait for a byte on the main port (print_nets' live mode)
     blocking: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -86,7 +88,10 @@ def parse_values(steps: Sequence[Step], stdout: str) -> tuple[list[list[object]]
         for call in step.calls:
             if index not in results:
                 break
-            step_values.append(parse_reply(call.function.returns, results[index]))
+            try:
+                step_values.append(parse_reply(call.function.returns, results[index]))
+            except ReplyParseError as exc:  # say which call answered oddly, not just what it said
+                raise ReplyParseError(f"{call.source}: {exc}") from None
             step_outputs.append(printed[index])
             index += 1
         values.append(step_values)

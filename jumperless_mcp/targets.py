@@ -88,6 +88,9 @@ class Target:
             if self.virtual_board is None:
                 self.start_emulator()
             board = self.virtual_board
+            if not board.plugged_in:  # type: ignore[union-attr]
+                # its old pty paths may already belong to another device: never hand them out
+                raise BoardNotFound("the virtual board is unplugged; it reconnects after replug()")
             return BoardPorts(main=board.main_path, repl=board.repl_path, time_scale=board.time_scale)  # type: ignore[union-attr]
         if self._fixed is not None:
             return self._fixed

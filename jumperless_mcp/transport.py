@@ -46,8 +46,11 @@ class Transport(ABC):
         """Run statements in order, stopping at the first error. Callers bound the wait."""
 
     @abstractmethod
-    async def recover(self) -> None:
-        """After a timeout or cancellation: interrupt, drain and resynchronise, or raise."""
+    async def recover(self) -> bool:
+        """After a timeout or cancellation: interrupt, drain and resynchronise, or raise.
+
+        Returns False when nothing was in flight (cancelled before sending), so nothing was done.
+        """
 
     @abstractmethod
     async def close(self) -> None:

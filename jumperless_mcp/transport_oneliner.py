@@ -42,6 +42,7 @@ class OneLinerTransport(Transport):
         self.family = family
         self.time_scale = time_scale  # < 1 only for a virtual board running its timers faster
         self.max_line = LINE_LIMIT[family]
+        self._outstanding = False  # a line sent whose reply was not read to the end
 
     async def start(self) -> None:
         """Nothing to enter: the handshake left the menu idle."""
@@ -56,6 +57,7 @@ class OneLinerTransport(Transport):
         stale = await self.link.discard_pending()
         if stale:
             log.debug("dropped unsolicited main-port output %r", stale[-200:])
+        self._outstanding = True  # from here on, a reply may be in flight
         await self.link.write(self._line(statements, nonce).encode())
         done = re.compile(re.escape(nonce.encode() + b"\x03") + b"|" + TRACEBACK_DONE + b"|" + INTERRUPTED)
         raw = await self.link.read_until(done, 1e9)  # bounded by the session's per-call timeout
@@ -68,14 +70,18 @@ class OneLinerTransport(Transport):
         text = clean_text(body)
         if re.search(INTERRUPTED.decode(), text):
             before = text[: text.find("^Q")] if "^Q" in text else ""
+            self._outstanding = False
             return Reply(_normalise(before), FirmwareInterrupted("KeyboardInterrupt", "interrupted (Ctrl+Q)"))
         before, error = find_traceback(text)
         if start < 0 and error is None:
             raise ProtocolError(f"{self.link.device}: reply without its start marker: {text[-120:]!r}")
+        self._outstanding = False
         return Reply(_normalise(before), error)
 
-    async def recover(self) -> None:
+    async def recover(self) -> bool:
         """Ctrl-Q stops running code; then wait out the 5.3.x collector and check with a fresh nonce."""
+        if not self._outstanding:  # cancelled before sending: nothing to interrupt or drain
+            return False
         await self.link.write(CTRL_Q)
         quiet = 1.5 * self.time_scale if self.family is Family.LEGACY else 0.2
         await self.link.read_quiet(quiet, limit=max(5.0, 4 * quiet))
@@ -84,6 +90,7 @@ class OneLinerTransport(Transport):
             reply = await self.execute([f"print('{nonce}')"])
         if reply.stdout.strip() != nonce or reply.error:
             raise ProtocolError(f"{self.link.device}: main port did not resynchronise ({reply.stdout[-80:]!r})")
+        return True
 
     async def close(self) -> None:
         await self.link.close()

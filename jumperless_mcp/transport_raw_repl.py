@@ -30,6 +30,7 @@ class RawReplTransport(Transport):
 
     def __init__(self, link: SerialLink) -> None:
         self.link = link
+        self._outstanding = False  # code sent whose reply was not read to the end
 
     async def start(self) -> None:
         """Interrupt whatever runs (Ctrl-C twice), then Ctrl-A into the raw REPL."""
@@ -46,18 +47,23 @@ class RawReplTransport(Transport):
         stale = await self.link.discard_pending()
         if stale:
             log.debug("dropped unsolicited REPL output %r", stale[-200:])
+        self._outstanding = True  # from here on, a reply may be in flight
         await self.link.write("\n".join(statements).encode() + b"\x04")
         head = await self.link.read_until(b"OK", _FOREVER)
         if head != b"OK":
             log.debug("ignored %r before OK", head[:-2][-200:])
         stdout = await self.link.read_until(b"\x04", _FOREVER)
         stderr = await self.link.read_until(b"\x04>", _FOREVER)
+        self._outstanding = False
         error_text = stderr[:-2].decode("utf-8", "replace")
         return Reply(
             stdout[:-1].decode("utf-8", "replace"), parse_traceback(error_text) if error_text.strip() else None
         )
 
-    async def recover(self) -> None:
+    async def recover(self) -> bool:
+        """Ctrl-C, re-enter the raw REPL, and check with a fresh nonce that nothing stale is left."""
+        if not self._outstanding:  # cancelled before sending: nothing to interrupt or drain
+            return False
         await self.link.write(b"\x03")
         with anyio.move_on_after(0.5):
             await self.link.read_until(b"\x04>", _FOREVER)  # the interrupted run ends its reply
@@ -67,6 +73,7 @@ class RawReplTransport(Transport):
             reply = await self.execute([f"print('{nonce}')"])
         if reply.stdout.strip() != nonce or reply.error:
             raise ProtocolError(f"{self.link.device}: raw REPL did not resynchronise ({reply.stdout[-80:]!r})")
+        return True
 
     async def close(self) -> None:
         if self.link.is_open:

@@ -100,6 +100,8 @@ class MainPort:
         """Called from the I/O thread when an interrupt byte arrives while our code runs."""
         if byte == CTRL_D:
             self.soft_reset_pending = True
+        if self.discard_while_running:
+            self._drop_pending()  # 5.3.x: the check that finds Ctrl-Q has read and dropped everything pending
         self.runtime.request_interrupt()
 
     # --- the idle loop ------------------------------------------------------------------------

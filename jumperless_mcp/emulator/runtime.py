@@ -130,7 +130,14 @@ class PythonRuntime:
         self._main_port_write(text)
 
     def wait_main_port_input(self) -> None:
-        self._main_port_wait(self.sleep)
+        """Live mode polls the main port itself: its waits see Ctrl-Q but must not drop the byte that ends it."""
+        self._main_port_wait(self._poll_sleep)
+
+    def _poll_sleep(self, seconds: float) -> None:
+        if self.interrupt.is_set():
+            self.interrupt.clear()
+            raise KeyboardInterrupt
+        self.interrupt.wait(seconds)
 
     def request_interrupt(self) -> None:
         """Interrupt the running code: at its next line, or within 0.2 s even in a one-line loop."""
@@ -206,7 +213,8 @@ class PythonRuntime:
         return self._trace_line
 
     def _trace_line(self, frame: types.FrameType, event: str, arg: object) -> Callable | None:  # type: ignore[type-arg]
-        self._check_interrupt()
+        if event == "line":  # not on 'return': nothing may be checked (or input dropped) after the last statement
+            self._check_interrupt()
         return self._trace_line
 
     def _echo(self, value: object) -> None:

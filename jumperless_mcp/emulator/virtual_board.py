@@ -209,11 +209,13 @@ class VirtualBoard:
             for byte in data:
                 if byte in port.interrupt_bytes:
                     if isinstance(port, MainPort):
+                        if port.discard_while_running:
+                            keep.clear()  # the check that sees Ctrl-Q reads and drops what came before it
                         port.on_interrupt_byte(byte)
                     else:
                         self.runtime.request_interrupt()
                 else:
-                    keep.append(byte)  # 5.3.x drops these at its next print (MainPort._cooked)
+                    keep.append(byte)  # 5.3.x drops these at its next interrupt check (MainPort._cooked)
             data = bytes(keep)
         if data:
             port.input.feed(data)
