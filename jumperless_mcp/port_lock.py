@@ -34,7 +34,7 @@ def lock_dir() -> Path:
 
 def lock_name(device: str) -> str:
     """A file name for a device: its resolved path made safe, plus a short hash to keep it unique."""
-    resolved = os.path.realpath(device) if not device.startswith(("socket://", "rfc2217://")) else device
+    resolved = os.path.realpath(device) if os.path.exists(device) else device  # COM5, socket://... as given
     readable = re.sub(r"[^A-Za-z0-9]+", "_", resolved).strip("_")[-60:]
     digest = hashlib.sha1(resolved.encode()).hexdigest()[:10]
     return f"{readable}-{digest}.lock"
