@@ -24,7 +24,7 @@ import anyio
 
 from firmware_api import nodes
 from firmware_api.calls import build_call
-from firmware_api.catalog import CATALOG, ArgKind, Function, Returns
+from firmware_api.catalog import CATALOG, ArgKind, Function, Returns, functions
 from firmware_api.errors import FirmwareError, FirmwareNameError, UnsupportedByFirmware
 from firmware_api.versions import Family
 from jumperless_mcp.errors import ArgumentError, ForbiddenConnection, JumperlessError
@@ -530,7 +530,7 @@ _make_methods()
 
 def method_names(family: Family) -> set[str]:
     """The Board methods that map to firmware functions a family has."""
-    return {function.name for function in CATALOG if function.available_in(family)}
+    return {function.name for function in functions(family)}
 
 
 __all__ = ["Batch", "Board", "ConnectionResult", "Pending"]

@@ -59,7 +59,6 @@ class SerialLink:
         self._writable = asyncio.Event()
         self._closed = asyncio.Event()
         self._error: str | None = None
-        self.last_received: float | None = None
 
     @property
     def is_open(self) -> bool:
@@ -106,7 +105,6 @@ class SerialLink:
     # --- protocol callbacks ----------------------------------------------------------------------
     def _received(self, data: bytes) -> None:
         self._buffer += data
-        self.last_received = time.monotonic()
         self._arrived.set()
 
     def _lost(self, exc: Exception | None) -> None:

@@ -113,13 +113,15 @@ class Session:
             level = "degraded"
         else:
             level = "healthy"
-        ports = self.ports.as_dict() if self.ports else {}
+        ports = self.ports
         return Health(
             level=level,
             connected=self.connected,
             firmware=str(self.version) if self.version else None,
             channel=self.channel,
-            ports={k: v for k, v in ports.items() if k in ("main", "repl", "location", "name")},  # type: ignore[misc]
+            ports={"name": ports.name, "location": ports.location, "main": ports.main, "repl": ports.repl}
+            if ports
+            else {},
             last_seen=self._last_seen,
             last_latency_ms=None if self._last_latency is None else round(self._last_latency * 1000, 3),
             reconnects=self._reconnects,
@@ -295,7 +297,6 @@ class Session:
                     await repl.close()
                     repl = None
                 transport = OneLinerTransport(main, version.family, scale)
-            self._transport = None
             await transport.start()
             return transport
         except BaseException:
@@ -354,14 +355,13 @@ class Session:
                 await side.close()
 
     async def _collect_board_messages(self) -> None:
-        """Keep what the main port printed on its own (errors from set_state, probe banners...)."""
+        """Keep what the main port printed on its own (errors from set_state, probe banners...).
+
+        The protocol has already buffered it while the request ran: no extra wait or loop turn.
+        """
         if self._side_link is None:
             return
-        try:
-            data = await self._side_link.discard_pending()
-        except ConnectionProblem:
-            return
-        for line in clean_text(data).replace("\r", "\n").split("\n"):
+        for line in clean_text(self._side_link.take_buffered()).replace("\r", "\n").split("\n"):
             if line.strip():
                 self.board_messages.append(line.strip())
 
