@@ -365,6 +365,7 @@ def all_names() -> dict[str, int]:
 # --- connection restrictions -------------------------------------------------------------------------------------
 
 _RAILS_AND_DACS = (TOP_RAIL, BOTTOM_RAIL, DAC0, DAC1)
+MAX_BRIDGES = {Family.LEGACY: 192, Family.JUMPERLOS: 128}  # bridges a slot holds
 
 
 def _pairs(pairs: Iterable[tuple[int, int]]) -> frozenset[frozenset[int]]:

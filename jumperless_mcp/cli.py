@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -14,9 +15,19 @@ log = logging.getLogger("jumperless_mcp")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jumperless-mcp", description="Drive a Jumperless V5 from an AI agent.")
-    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    parser = argparse.ArgumentParser(
+        prog="jumperless-mcp",
+        description="Drive a Jumperless V5 from an AI agent. With no command, serve MCP on stdio (like `serve`).",
+    )
+    add_serve_arguments(parser, argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command")
+    serve = commands.add_parser(
+        "serve",
+        help="serve MCP on stdin/stdout for one board (the default command)",
+        description="Serve the board's tools to an MCP client (Claude Code...) over stdio. stdout carries only "
+        "JSON-RPC; logs go to stderr. Settings also come from the environment and the config file.",
+    )
+    add_serve_arguments(serve, argparse.SUPPRESS)
     emulate = commands.add_parser(
         "emulate",
         help="start a virtual Jumperless V5 on pseudo-terminals",
@@ -31,6 +42,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ports.add_argument("--json", action="store_true", help="print JSON for scripts instead of a table")
     return parser
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser, default: object) -> None:
+    """Server options; only those given are set, so the environment and config file fill the rest."""
+    parser.add_argument(
+        "--port",
+        default=default,
+        help="auto (default, or JUMPERLESS_PORT), emulator, emulator:legacy, usb:<location>, or a port path",
+    )
+    parser.add_argument("--config", default=default, metavar="FILE", help="TOML settings file (JUMPERLESS_CONFIG)")
+    parser.add_argument(
+        "--read-only", action="store_const", const=True, default=default, help="offer only tools that change nothing"
+    )
+    parser.add_argument(
+        "--allow-python",
+        action="store_const",
+        const=True,
+        default=default,
+        help="enable exec_python: arbitrary MicroPython on the board (off by default)",
+    )
+    parser.add_argument("--max-voltage", type=float, default=default, metavar="V", help="highest DAC/rail setpoint")
+    parser.add_argument("--min-voltage", type=float, default=default, metavar="V", help="lowest DAC/rail setpoint")
+    parser.add_argument("--timeout", type=float, default=default, metavar="S", help="seconds per board round trip")
+    parser.add_argument(
+        "--emulator-if-no-board",
+        action="store_const",
+        const=True,
+        default=default,
+        help="with --port auto, serve the virtual board when no Jumperless is plugged in",
+    )
+    parser.add_argument("--parts", default=default, metavar="FILE", help="parts file for the virtual board")
+    parser.add_argument(
+        "--log-level", default=default, choices=["debug", "info", "warning", "error"], help="stderr log level"
+    )
 
 
 def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
@@ -121,14 +166,48 @@ def run_ports(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_serve(args: argparse.Namespace) -> int:
+    import anyio
+
+    from jumperless_mcp import config as settings
+    from jumperless_mcp.server import serve_stdio
+
+    flags = {key: getattr(args, key, None) for key in SERVE_SETTINGS}
+    try:
+        config = settings.load(flags, path=getattr(args, "config", None))
+    except settings.ConfigError as exc:
+        print(f"jumperless-mcp: {exc}", file=sys.stderr)
+        return 2
+    logging.getLogger().setLevel(config.log_level.upper())
+    try:
+        anyio.run(serve_stdio, config)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+SERVE_SETTINGS = (
+    "port",
+    "read_only",
+    "allow_python",
+    "max_voltage",
+    "min_voltage",
+    "timeout",
+    "emulator_if_no_board",
+    "parts",
+    "log_level",
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    if args.command in (None, "emulate"):
-        if args.command is None:
-            log.info("no command given: starting the virtual board (see --help)")
-            args = build_parser().parse_args(["emulate"])
+    level = (getattr(args, "log_level", None) or os.environ.get("JUMPERLESS_LOG_LEVEL", "info")).upper()
+    level = level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else "INFO"
+    logging.basicConfig(stream=sys.stderr, level=level, format="%(levelname)s %(name)s: %(message)s")
+    if args.command in (None, "serve"):
+        return run_serve(args)
+    if args.command == "emulate":
         return run_emulator(args)
     if args.command == "ports":
         return run_ports(args)

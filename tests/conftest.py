@@ -58,3 +58,21 @@ def make_board(tmp_path: Path) -> Iterator:
 def main_client(jos_board: VirtualBoard) -> Iterator[MainPortClient]:
     with MainPortClient(jos_board.main_path) as client:
         yield client
+
+
+@pytest.fixture
+async def jos_mcp(jos_board: VirtualBoard):
+    """An MCP client on our server, serving a JumperlOS virtual board."""
+    from mcp_harness import serve
+
+    async with serve(jos_board) as harness:
+        yield harness
+
+
+@pytest.fixture
+async def legacy_mcp(legacy_board: VirtualBoard):
+    """An MCP client on our server, serving a 5.3.x virtual board."""
+    from mcp_harness import serve
+
+    async with serve(legacy_board) as harness:
+        yield harness

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from firmware_api import nodes
 from firmware_api.versions import Family
 
-MAX_BRIDGES = {Family.LEGACY: 192, Family.JUMPERLOS: 128}
+MAX_BRIDGES = nodes.MAX_BRIDGES
 DEFAULT_STACK_PATHS = 2  # JumperlOS config `stack_paths`: what duplicates=-1 stores
 FIRST_USER_NET = 6
 

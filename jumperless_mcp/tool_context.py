@@ -1,0 +1,31 @@
+"""What a running tool can use: the board, the configuration, progress reporting and server-side memory."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jumperless_mcp.board import Board
+from jumperless_mcp.config import Config
+
+Progress = Callable[[float, float | None, str], Awaitable[None]]
+
+
+async def _no_progress(progress: float, total: float | None, message: str) -> None:
+    return None
+
+
+@dataclass
+class ServerMemory:
+    """State the server keeps between calls (snapshots an agent can restore)."""
+
+    snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class ToolContext:
+    board: Board
+    config: Config
+    memory: ServerMemory
+    progress: Progress = _no_progress

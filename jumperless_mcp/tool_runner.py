@@ -1,0 +1,241 @@
+"""Calling one declared tool: check the arguments, run it on the board, shape the result or the error.
+
+Nothing here knows about MCP sessions, so the same path serves `tools/call` and (later) meta-tools
+that call tools by name. Every failure becomes an error result that names what went wrong and
+whether retrying makes sense; bad input never reaches the board.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import jsonschema
+from mcp import types
+
+from firmware_api.errors import FirmwareError, UnsupportedByFirmware
+from firmware_api.versions import Family
+from jumperless_mcp.errors import ArgumentError, ConnectionProblem, ForbiddenConnection, JumperlessError
+from jumperless_mcp.tool_context import Progress, ToolContext
+from jumperless_mcp.tool_spec import ToolSpec
+
+log = logging.getLogger("jumperless_mcp.tools")
+PROGRESS_INTERVAL = 1.0  # seconds between progress notifications while a tool waits on a person
+
+
+@dataclass(frozen=True)
+class ToolFailure(Exception):
+    """An error result: what happened, of which kind, and whether the same call may work later."""
+
+    message: str
+    kind: str
+    retryable: bool = False
+    details: dict[str, Any] | None = None
+
+    def result(self) -> types.CallToolResult:
+        data = {"error": self.message, "kind": self.kind, "retryable": self.retryable, **(self.details or {})}
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=f"{self.kind}: {self.message}")],
+            structured_content=data,
+            is_error=True,
+        )
+
+
+class ToolRunner:
+    """The tools this server offers for its configuration and board, and how to call them."""
+
+    def __init__(self, specs: Iterable[ToolSpec], context: ToolContext) -> None:
+        self.context = context
+        self._specs = {spec.name: spec for spec in specs}
+        config = context.config
+        self._schemas = {
+            name: spec.input_schema(config.min_voltage, config.max_voltage) for name, spec in self._specs.items()
+        }
+
+    # --- what is offered -------------------------------------------------------------------------
+    def spec(self, name: str) -> ToolSpec | None:
+        return self._specs.get(name)
+
+    def unavailable_reason(self, spec: ToolSpec) -> str | None:
+        """Why this server will not run the tool (None when it will)."""
+        config = self.context.config
+        if config.read_only and spec.mutates:
+            return f"{spec.name} changes the board, and the server is in read-only mode (read_only = true)"
+        if spec.gate == "python" and not config.allow_python:
+            return (
+                f"{spec.name} runs arbitrary Python on the board and is off; enable it with --allow-python, "
+                "JUMPERLESS_ALLOW_PYTHON=1 or allow_python = true in the config file"
+            )
+        family = self.context.board.family
+        if family is not None and not spec.families & family:
+            return f"{spec.name} needs {_family_words(spec.families)}; this board runs firmware {self.context.board.firmware}"
+        return None
+
+    def offered(self) -> list[ToolSpec]:
+        return [spec for spec in self._specs.values() if self.unavailable_reason(spec) is None]
+
+    def mcp_tool(self, spec: ToolSpec) -> types.Tool:
+        return types.Tool(
+            name=spec.name,
+            title=spec.name.replace("_", " ").capitalize(),
+            description=spec.description,
+            input_schema=self._schemas[spec.name],
+            output_schema=spec.output_schema(),
+            annotations=types.ToolAnnotations(
+                read_only_hint=not spec.mutates,
+                destructive_hint=spec.destructive,
+                idempotent_hint=spec.idempotent,
+                open_world_hint=spec.open_world,
+            ),
+        )
+
+    def mcp_tools(self) -> list[types.Tool]:
+        return [self.mcp_tool(spec) for spec in self.offered()]
+
+    # --- calling ---------------------------------------------------------------------------------
+    async def call(
+        self, name: str, arguments: dict[str, Any] | None, progress: Progress | None = None
+    ) -> types.CallToolResult:
+        started = time.monotonic()
+        try:
+            spec = self._specs.get(name)
+            if spec is None:
+                raise ToolFailure(
+                    f"unknown tool {name!r}", "unknown_tool", details={"allowed": sorted(self._specs)[:200]}
+                )
+            reason = self.unavailable_reason(spec)
+            if reason is not None:
+                raise ToolFailure(reason, "unavailable")
+            args = self.check(spec, arguments or {})
+            result = await self._run(spec, args, progress)
+        except ToolFailure as failure:
+            log.info("tool %s failed: %s", name, failure.message)
+            return failure.result()
+        log.debug("tool %s ok in %.1f ms", name, (time.monotonic() - started) * 1000)
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=spec.render(result))], structured_content=result
+        )
+
+    def check(self, spec: ToolSpec, arguments: dict[str, Any]) -> dict[str, Any]:
+        """The arguments with defaults filled in, or a ToolFailure naming the parameter and what it allows."""
+        if not isinstance(arguments, dict):
+            raise ToolFailure("arguments must be a JSON object", "invalid_argument")
+        schema = self._schemas[spec.name]
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(arguments))
+        if error is not None:
+            raise self._argument_failure(spec, schema, arguments, error)
+        for key, value in arguments.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise _invalid(key, f"{value!r} is not a finite number", spec.param(key).allowed)  # type: ignore[union-attr]
+        filled = {p.name: p.schema["default"] for p in spec.params if not p.required and "default" in p.schema}
+        filled.update(arguments)
+        return filled
+
+    def _argument_failure(
+        self, spec: ToolSpec, schema: dict[str, Any], arguments: dict[str, Any], error: jsonschema.ValidationError
+    ) -> ToolFailure:
+        names = ", ".join(schema["properties"]) or "none"
+        if error.validator == "additionalProperties":
+            unknown = sorted(set(arguments) - set(schema["properties"]))
+            return _invalid(unknown[0], f"unknown parameter of {spec.name}", names)
+        if error.validator == "required":
+            missing = [key for key in schema["required"] if key not in arguments]
+            param = spec.param(missing[0])
+            return _invalid(missing[0], f"missing required parameter of {spec.name}", param.allowed if param else "")
+        key = str(error.absolute_path[0]) if error.absolute_path else "arguments"
+        param = spec.param(key)
+        allowed = param.allowed if param else names
+        message = error.message
+        if param is not None and param.voltage and error.validator in ("minimum", "maximum"):
+            config = self.context.config
+            allowed = f"{config.min_voltage:g} to {config.max_voltage:g} V"
+            message += " (outside the configured voltage limits: min_voltage / max_voltage)"
+        elif param is not None and "enum" in param.schema:
+            allowed = ", ".join(json.dumps(v) for v in param.schema["enum"])
+        return _invalid(key, message, allowed)
+
+    async def _run(self, spec: ToolSpec, args: dict[str, Any], progress: Progress | None) -> dict[str, Any]:
+        context = self.context if progress is None else _with_progress(self.context, progress)
+        try:
+            if spec.blocking and progress is not None:
+                return await _with_ticker(spec, args, context, progress)
+            return await spec.run(context, args)
+        except ToolFailure:
+            raise
+        except ForbiddenConnection as exc:
+            raise _invalid(exc.parameter, str(exc), exc.allowed or "", kind="forbidden_connection") from None
+        except ArgumentError as exc:
+            raise _invalid(exc.parameter, str(exc), exc.allowed or "") from None
+        except UnsupportedByFirmware as exc:
+            raise ToolFailure(str(exc), "unsupported_by_firmware") from None
+        except FirmwareError as exc:
+            details = {"exception": exc.exc_type, "firmware_message": exc.message}
+            completed = getattr(exc, "batch_completed", None)
+            if completed is not None:
+                details["calls_completed"] = completed
+            raise ToolFailure(f"the board raised {exc}", "firmware_error", exc.retryable, details) from None
+        except ConnectionProblem as exc:
+            kind = type(exc).__name__
+            raise ToolFailure(str(exc), _snake(kind), exc.retryable) from None
+        except JumperlessError as exc:
+            raise ToolFailure(str(exc), "board_error") from None
+        except Exception as exc:  # a bug of ours: say so instead of a JSON-RPC crash
+            log.exception("tool %s crashed", spec.name)
+            raise ToolFailure(f"internal error in {spec.name}: {type(exc).__name__}: {exc}", "internal_error") from None
+
+
+def _invalid(parameter: str, message: str, allowed: str, *, kind: str = "invalid_argument") -> ToolFailure:
+    prefix = f"{parameter}: "
+    text = message if message.startswith(prefix) else prefix + message
+    if allowed and "(allowed:" not in text:
+        text += f" (allowed: {allowed})"
+    details = {"parameter": parameter, "allowed": allowed, "sent_to_board": False}
+    return ToolFailure(text, kind, False, details)
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+def _family_words(families: Family) -> str:
+    if families == Family.JUMPERLOS:
+        return "JumperlOS firmware (5.6 or later)"
+    if families == Family.LEGACY:
+        return "firmware 5.3.x"
+    return "any firmware"
+
+
+def _with_progress(context: ToolContext, progress: Progress) -> ToolContext:
+    return ToolContext(context.board, context.config, context.memory, progress)
+
+
+async def _with_ticker(spec: ToolSpec, args: dict[str, Any], context: ToolContext, progress: Progress) -> dict[str, Any]:
+    """Run a tool that waits on a person, sending a progress notification every second meanwhile."""
+    total = args.get("timeout")
+    result: dict[str, Any] = {}
+
+    async def tick() -> None:
+        started = time.monotonic()
+        while True:
+            await anyio.sleep(PROGRESS_INTERVAL)
+            waited = time.monotonic() - started
+            of = f" of {total:g}" if isinstance(total, (int, float)) else ""
+            await progress(round(waited, 1), total, f"{spec.name}: waiting on the board ({waited:.0f} s{of})")
+
+    error: Exception | None = None
+    async with anyio.create_task_group() as group:
+        group.start_soon(tick)
+        try:
+            result = await spec.run(context, args)
+        except Exception as exc:  # re-raised below, so the task group does not wrap it
+            error = exc
+        group.cancel_scope.cancel()
+    if error is not None:
+        raise error
+    return result

@@ -1,0 +1,57 @@
+"""An MCP client talking to our server in-process, with the server's board on a real virtual board (pty)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from mcp import Client, types
+
+from jumperless_mcp.board import Board
+from jumperless_mcp.config import Config
+from jumperless_mcp.emulator import VirtualBoard
+from jumperless_mcp.server import build_server
+from jumperless_mcp.tool_runner import ToolRunner
+
+
+@dataclass
+class Harness:
+    client: Client
+    vboard: VirtualBoard  # the virtual board behind the pty: set probe touches, read the OLED, check state
+    runner: ToolRunner
+    board: Board
+
+    async def result(self, name: str, **arguments: Any) -> types.CallToolResult:
+        return await self.client.call_tool(name, arguments)
+
+    async def ok(self, name: str, **arguments: Any) -> dict[str, Any]:
+        """Call a tool that must succeed; its structured result."""
+        result = await self.client.call_tool(name, arguments)
+        text = result.content[0].text if result.content else ""
+        assert not result.is_error, f"{name}({arguments}) failed: {text}"
+        assert result.structured_content is not None
+        return result.structured_content
+
+    async def error(self, name: str, **arguments: Any) -> dict[str, Any]:
+        """Call a tool that must fail; its structured error (error, kind, retryable, ...)."""
+        result = await self.client.call_tool(name, arguments)
+        assert result.is_error, f"{name}({arguments}) should have failed: {result.structured_content}"
+        assert result.structured_content is not None
+        assert result.content[0].text.startswith(result.structured_content["kind"])
+        return result.structured_content
+
+    async def tool_names(self) -> set[str]:
+        return {tool.name for tool in (await self.client.list_tools()).tools}
+
+
+@asynccontextmanager
+async def serve(vboard: VirtualBoard, **settings: Any) -> AsyncIterator[Harness]:
+    """Our server on `vboard` with these Config settings, and an SDK client that did the initialize handshake."""
+    config = Config(**settings).validated()
+    board = Board(vboard.info(), timeout=config.timeout, allow_python=config.allow_python)
+    async with board:
+        server, runner = build_server(board, config)
+        async with Client(server, mode="legacy") as client:
+            yield Harness(client, vboard, runner, board)
