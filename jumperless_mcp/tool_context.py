@@ -21,6 +21,7 @@ class ServerMemory:
     """State the server keeps between calls (snapshots an agent can restore)."""
 
     snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    core2_paused: bool = False  # saving a slot while core 2 is paused deadlocks the firmware
 
 
 @dataclass

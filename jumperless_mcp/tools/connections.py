@@ -58,6 +58,9 @@ async def _connect(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     result = await ctx.board.connect(args["node1"], args["node2"], duplicates=duplicates)
     out = _connection(result)
     if result.verified and not result.ok:
+        if result.connected:  # stored but never routed (JumperlOS keeps such a bridge): take it away again
+            await ctx.board.disconnect(result.node1, result.node2)
+            out["connected"] = False
         raise ToolFailure(result.message, "refused", False, out)
     return out
 
