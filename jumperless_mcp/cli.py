@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -179,10 +180,8 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"jumperless-mcp: {exc}", file=sys.stderr)
         return 2
     logging.getLogger().setLevel(config.log_level.upper())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         anyio.run(serve_stdio, config)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

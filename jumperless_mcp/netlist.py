@@ -226,7 +226,13 @@ async def _legacy_nets(board: Board) -> list[dict[str, Any]]:
 
 
 def _net(number: int, label: str, members: list[int], color: str | None, color_name: str | None) -> dict[str, Any]:
-    return {"number": number, "name": label, "nodes": [name(n) for n in members], "color": color, "color_name": color_name}
+    return {
+        "number": number,
+        "name": label,
+        "nodes": [name(n) for n in members],
+        "color": color,
+        "color_name": color_name,
+    }
 
 
 # --- applying ------------------------------------------------------------------------------------

@@ -44,9 +44,7 @@ programmable rails, ADCs, current sensors, GPIO/PWM, a waveform generator, an OL
 class JumperlessServer(Server[Any]):
     """Advertise tools.listChanged on every transport (the SDK's in-process paths skip run()'s options)."""
 
-    def create_initialization_options(
-        self, notification_options=None, experimental_capabilities=None, extensions=None
-    ):  # type: ignore[no-untyped-def, override]
+    def create_initialization_options(self, notification_options=None, experimental_capabilities=None, extensions=None):  # type: ignore[no-untyped-def, override]
         return super().create_initialization_options(
             notification_options or NotificationOptions(tools_changed=True), experimental_capabilities, extensions
         )

@@ -74,7 +74,8 @@ class ToolRunner:
             )
         family = self.context.board.family
         if family is not None and not spec.families & family:
-            return f"{spec.name} needs {_family_words(spec.families)}; this board runs firmware {self.context.board.firmware}"
+            firmware = self.context.board.firmware
+            return f"{spec.name} needs {_family_words(spec.families)}; this board runs firmware {firmware}"
         return None
 
     def offered(self) -> list[ToolSpec]:
@@ -131,8 +132,15 @@ class ToolRunner:
         if error is not None:
             raise self._argument_failure(spec, schema, arguments, error)
         for key, value in arguments.items():
+            param = spec.param(key)
+            assert param is not None  # the schema forbids other keys
             if isinstance(value, float) and not math.isfinite(value):
-                raise _invalid(key, f"{value!r} is not a finite number", spec.param(key).allowed)  # type: ignore[union-attr]
+                raise _invalid(key, f"{value!r} is not a finite number", param.allowed)
+            if param.validate is not None:
+                try:
+                    param.validate(value)
+                except (ValueError, TypeError) as exc:
+                    raise _invalid(key, str(exc), param.allowed) from None
         filled = {p.name: p.schema["default"] for p in spec.params if not p.required and "default" in p.schema}
         filled.update(arguments)
         return filled
@@ -215,7 +223,9 @@ def _with_progress(context: ToolContext, progress: Progress) -> ToolContext:
     return ToolContext(context.board, context.config, context.memory, progress)
 
 
-async def _with_ticker(spec: ToolSpec, args: dict[str, Any], context: ToolContext, progress: Progress) -> dict[str, Any]:
+async def _with_ticker(
+    spec: ToolSpec, args: dict[str, Any], context: ToolContext, progress: Progress
+) -> dict[str, Any]:
     """Run a tool that waits on a person, sending a progress notification every second meanwhile."""
     total = args.get("timeout")
     result: dict[str, Any] = {}

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from firmware_api import calls
+from firmware_api import calls, nodes
 from firmware_api.catalog import REQUIRED, Arg, ArgKind, Function, by_name
 from firmware_api.versions import Family
 from jumperless_mcp.values import to_json
@@ -38,6 +38,7 @@ class Param:
     required: bool = True
     allowed: str = ""
     voltage: bool = False  # bounded by the configured voltage limits
+    validate: Callable[[Any], object] | None = None  # raises ValueError for a value the schema cannot rule out
 
     def schema_with(self, min_volts: float, max_volts: float) -> dict[str, Any]:
         if not self.voltage:
@@ -113,7 +114,7 @@ def _described(schema: dict[str, Any], description: str, default: object) -> dic
 def node(name: str, description: str = "", default: object = REQUIRED) -> Param:
     text = f"{description} " if description else ""
     schema = _described({"type": ["integer", "string"]}, f"{text}({NODE_EXAMPLES})", default)
-    return Param(name, schema, default is REQUIRED, calls.NODE_ALLOWED)
+    return Param(name, schema, default is REQUIRED, calls.NODE_ALLOWED, validate=nodes.resolve_node)
 
 
 def number(
@@ -135,7 +136,12 @@ def number(
 
 
 def integer(
-    name: str, description: str = "", *, minimum: int | None = None, maximum: int | None = None, default: object = REQUIRED
+    name: str,
+    description: str = "",
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    default: object = REQUIRED,
 ) -> Param:
     schema: dict[str, Any] = {"type": "integer"}
     if minimum is not None:

@@ -14,7 +14,7 @@ PULL_WORDS = {GPIOPull.PULLUP: "up", GPIOPull.PULLDOWN: "down", GPIOPull.NONE: "
 
 def to_json(value: object) -> object:
     """A JSON-ready value: enum names (HIGH, OUTPUT, CONNECT), pad names, base64 for bytes."""
-    if value is None or isinstance(value, (bool, int, str)) and not isinstance(value, enum.Enum):
+    if value is None or (isinstance(value, (bool, int, str)) and not isinstance(value, enum.Enum)):
         return value
     if isinstance(value, GPIOPull):
         return PULL_WORDS[value]

@@ -60,7 +60,9 @@ class Stdio:
 
 
 @asynccontextmanager
-async def spawn(tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> AsyncIterator[Stdio]:
+async def spawn(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> AsyncIterator[Stdio]:
     """`jumperless-mcp <args>` on stdio; its stderr goes to tmp_path/server.stderr."""
     command = server_command()
     params = StdioServerParameters(

@@ -11,9 +11,7 @@ import e2e_steps
 from e2e_steps import Fails
 from stdio_harness import DIVIDER, spawn
 
-STEP_MODULES = [
-    importlib.import_module(f"e2e_steps.{info.name}") for info in pkgutil.iter_modules(e2e_steps.__path__)
-]
+STEP_MODULES = [importlib.import_module(f"e2e_steps.{info.name}") for info in pkgutil.iter_modules(e2e_steps.__path__)]
 FIRST = ["connections", "power"]  # the rest follow alphabetically
 
 

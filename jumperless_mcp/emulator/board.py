@@ -203,7 +203,8 @@ class BoardModel:
         self.random = random.Random(seed)
         self.slots = [SlotState() for _ in range(NUM_SLOTS)]
         self.current_slot = 0
-        self.netlist = Netlist(self.family)
+        self.no_free_path: set[frozenset[int]] = set()  # see VirtualBoard.block_path
+        self.netlist = Netlist(self.family, no_free_path=self.no_free_path)
         self.power = {"dac0": 0.0, "dac1": 0.0, "top_rail": 3.3, "bottom_rail": 0.0}
         self.gpio = [GpioPin() for _ in range(10)]
         self.gpio[8].direction = GPIODirection.OUTPUT  # UART TX idles as an output
@@ -234,7 +235,7 @@ class BoardModel:
     def load_slot(self, slot: int) -> None:
         state = self.slots[slot]
         self.current_slot = slot
-        self.netlist = Netlist(self.family, state.bridges)
+        self.netlist = Netlist(self.family, state.bridges, self.no_free_path)
         if self.family is Family.JUMPERLOS and state.power is not None:
             self.power = dict(state.power)
         self.entry_state = self.capture()
@@ -252,7 +253,7 @@ class BoardModel:
         return SlotState(list(self.netlist.bridges), dict(self.power))
 
     def restore(self, state: SlotState) -> None:
-        self.netlist = Netlist(self.family, state.bridges)
+        self.netlist = Netlist(self.family, state.bridges, self.no_free_path)
         if state.power is not None:
             self.power = dict(state.power)
 

@@ -51,9 +51,12 @@ class Refused(Exception):
 class Netlist:
     """The ordered bridges of one slot, and the nets they route to."""
 
-    def __init__(self, family: Family, bridges: Iterable[Bridge] = ()) -> None:
+    def __init__(
+        self, family: Family, bridges: Iterable[Bridge] = (), no_free_path: set[frozenset[int]] | None = None
+    ) -> None:
         self.family = family
         self.bridges: list[Bridge] = list(bridges)
+        self.no_free_path = no_free_path if no_free_path is not None else set()  # pairs the crossbars cannot route
 
     @property
     def max_bridges(self) -> int:
@@ -119,6 +122,9 @@ class Netlist:
         routed: list[Bridge] = []
         for bridge in self.bridges:
             if not all(nodes.NODES.get(n) and nodes.NODES[n].is_routable(self.family) for n in (bridge.a, bridge.b)):
+                skipped.append(bridge)
+                continue
+            if frozenset((bridge.a, bridge.b)) in self.no_free_path:
                 skipped.append(bridge)
                 continue
             ra, rb = find(bridge.a), find(bridge.b)

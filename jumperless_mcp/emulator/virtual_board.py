@@ -167,6 +167,12 @@ class VirtualBoard:
             raise ValueError(f"port must be 'main' or 'repl' (on JumperlOS), got {port!r}")
         target.write(data)
 
+    def block_path(self, a: int, b: int) -> None:
+        """Let the crossbars find no free path for the bridge a-b, as on a crowded board: the firmware keeps
+        the bridge but never routes it (is_connected says yes, get_path_between says None)."""
+        with self.model.lock:
+            self.model.no_free_path.add(frozenset((a, b)))
+
     def oled_text(self) -> str:
         return self.model.oled.text
 

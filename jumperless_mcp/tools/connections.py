@@ -7,6 +7,7 @@ from typing import Any
 from firmware_api.versions import Family
 from jumperless_mcp import netlist
 from jumperless_mcp.board import ConnectionResult
+from jumperless_mcp.errors import ForbiddenConnection
 from jumperless_mcp.tool_context import ToolContext
 from jumperless_mcp.tool_runner import ToolFailure
 from jumperless_mcp.tool_spec import (
@@ -55,14 +56,26 @@ def _connection(result: ConnectionResult) -> dict[str, Any]:
 
 async def _connect(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     duplicates = args.get("duplicates")
+    if await ctx.board._family() is Family.LEGACY:
+        await _refuse_shorts_first(ctx, args["node1"], args["node2"])
     result = await ctx.board.connect(args["node1"], args["node2"], duplicates=duplicates)
     out = _connection(result)
     if result.verified and not result.ok:
-        if result.connected:  # stored but never routed (JumperlOS keeps such a bridge): take it away again
+        if await ctx.board._family() is Family.JUMPERLOS:  # it keeps a bridge it never routes: take it away
             await ctx.board.disconnect(result.node1, result.node2)
-            out["connected"] = False
         raise ToolFailure(result.message, "refused", False, out)
     return out
+
+
+async def _refuse_shorts_first(ctx: ToolContext, node1: object, node2: object) -> None:
+    """5.3.x reports a bridge that joins two supply nets as made: check against the bridges already there."""
+    a, b = _resolve(node1), _resolve(node2)
+    model = netlist.NetModel(Family.LEGACY)
+    for pair in await netlist.read_bridges(ctx.board):
+        model.add(*pair)
+    reason = model.refusal(a, b)
+    if reason is not None:
+        raise ForbiddenConnection("node2", reason + "; nothing was sent", "a node that does not short two supplies")
 
 
 async def _disconnect(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
@@ -87,7 +100,10 @@ def _resolve(value: object) -> int:
 
 async def _clear(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     before = len(await netlist.read_bridges(ctx.board))
-    await ctx.board.nodes_clear()
+    async with ctx.board.batch() as batch:
+        batch.nodes_clear()
+        if await ctx.board._family() is Family.LEGACY:
+            batch.nodes_save()  # 5.3.x clears RAM only; its is_connected reads the saved file
     after = await netlist.read_bridges(ctx.board)
     return {"removed": before - len(after), "remaining": len(after)}
 

@@ -25,7 +25,7 @@ from jumperless_mcp.tool_spec import (
 
 SUBSYSTEM = "power"
 CHANNEL_NAMES = {channel: nodes.canonical_name(node_id) for node_id, channel in DAC_CHANNEL_NODES.items()}
-ADC_NAMES = [f"ADC{i}" for i in range(4)]
+SHUNT_OHMS = 2.0  # the V5's current-sense shunt between ISENSE_PLUS and ISENSE_MINUS
 _DAC_ARG = by_name()["dac_set"][0].args[0]
 
 
@@ -61,17 +61,15 @@ async def _adc_read(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
 
 async def _ina_read(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     sensor = args["sensor"]
-    family = await ctx.board._family()
     async with ctx.board.batch() as batch:
         current = batch.ina_get_current(sensor)
         bus = batch.ina_get_bus_voltage(sensor)
-        shunt = batch.ina_get_voltage(sensor) if family is Family.JUMPERLOS else None
         power = batch.ina_get_power(sensor)
     return {
         "sensor": sensor,
         "current_a": current.value,
         "bus_voltage_v": bus.value,
-        "shunt_voltage_v": shunt.value if shunt is not None else None,
+        "shunt_voltage_v": round(current.value * SHUNT_OHMS, 9),
         "power_w": power.value,
     }
 
@@ -164,20 +162,23 @@ TOOLS: list[ToolSpec] = [
     ToolSpec(
         name="ina_read",
         subsystem=SUBSYSTEM,
-        description="Read an INA219 current sensor: current (A), bus voltage (V), shunt voltage (V) and power "
-        "(W). Sensor 0 measures the current flowing from ISENSE_PLUS to ISENSE_MINUS (bridge them in series with "
-        "the load). 5.3.x firmware has no separate shunt voltage (null).",
+        description="Read an INA219 current sensor in one round trip: current (A), bus voltage (V, at "
+        "ISENSE_MINUS), power (W) and the shunt voltage (V). Sensor 0 measures the current flowing from ISENSE_PLUS "
+        "to ISENSE_MINUS: bridge them in series with the load. The firmware's Python API has no shunt-voltage "
+        "reading (its ina_get_voltage is the bus voltage), so shunt_voltage_v is current x the board's 2 ohm shunt.",
         params=(integer("sensor", "INA sensor 0 or 1.", minimum=0, maximum=1, default=0),),
         output={
             "sensor": {"type": "integer"},
             "current_a": NUMBER,
             "bus_voltage_v": NUMBER,
-            "shunt_voltage_v": OPTIONAL_NUMBER,
+            "shunt_voltage_v": NUMBER,
             "power_w": NUMBER,
         },
         run=_ina_read,
-        text=lambda r: f"INA{r['sensor']}: {r['current_a'] * 1000:.3f} mA at {r['bus_voltage_v']:.3f} V, "
-        f"{r['power_w'] * 1000:.3f} mW",
+        text=lambda r: (
+            f"INA{r['sensor']}: {r['current_a'] * 1000:.3f} mA at {r['bus_voltage_v']:.3f} V, "
+            f"{r['power_w'] * 1000:.3f} mW"
+        ),
     ),
     ToolSpec(
         name="measure_node",

@@ -12,8 +12,10 @@ STEPS = [
     Step("is_connected", {"node1": "ADC0", "node2": 11}, lambda r: r["connected"] is True),
     Step(
         "get_netlist",
-        check=lambda r: any(set(n["nodes"]) == {"10", "TOP_RAIL"} for n in r["nets"])
-        and any(set(n["nodes"]) == {"11", "ADC0"} for n in r["nets"]),
+        check=lambda r: (
+            any(set(n["nodes"]) == {"10", "TOP_RAIL"} for n in r["nets"])
+            and any(set(n["nodes"]) == {"11", "ADC0"} for n in r["nets"])
+        ),
     ),
     Step("get_bridges", check=lambda r: r["count"] == 2),
     Step(
