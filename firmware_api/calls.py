@@ -62,7 +62,7 @@ def _same(value: object, default: object) -> bool:
     return type(value) is type(default) and value == default
 
 
-def build_call(name: str, family: Family, *args: object, **kwargs: object) -> Call:
+def build_call(name: str, family: Family, /, *args: object, **kwargs: object) -> Call:
     """Validate arguments against the catalog entry and build the call."""
     try:
         function = lookup(name, family)

@@ -159,7 +159,7 @@ class Board:
         return self.health()
 
     # --- generic calls ---------------------------------------------------------------------------
-    async def call(self, name: str, *args: object, timeout: float | None = None, **kwargs: object) -> Any:
+    async def call(self, name: str, /, *args: object, timeout: float | None = None, **kwargs: object) -> Any:
         """Any catalog function or alias by name: `await board.call("set_dac", 0, 1.5)`."""
         step = await self._prepare(lambda family: plain_step(name, family, args, kwargs), name, args, kwargs)
         return (await self._run([step], timeout))[0]
@@ -298,7 +298,7 @@ class Batch:
         self._pending.append(pending)
         return pending
 
-    def call(self, name: str, *args: object, **kwargs: object) -> Pending:
+    def call(self, name: str, /, *args: object, **kwargs: object) -> Pending:
         return self._record(lambda family: plain_step(name, family, args, kwargs), name, args, kwargs)
 
     def connect(

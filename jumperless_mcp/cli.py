@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
         "Nothing is opened. Select a board elsewhere with its name (usb:<location>) or a port path.",
     )
     ports.add_argument("--json", action="store_true", help="print JSON for scripts instead of a table")
+    tools = commands.add_parser(
+        "tools",
+        help="list the MCP tools this server offers",
+        description="Print the tool table (Markdown, as in the README) or the full MCP declarations (--json).",
+    )
+    tools.add_argument("--json", action="store_true", help="names, descriptions, schemas and annotations as JSON")
     return parser
 
 
@@ -180,6 +186,12 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"jumperless-mcp: {exc}", file=sys.stderr)
         return 2
     logging.getLogger().setLevel(config.log_level.upper())
+    if sys.stdin.isatty():
+        log.warning(
+            "this is an MCP server: it reads JSON-RPC from stdin. Register it with an MCP client, e.g. "
+            "`claude mcp add jumperless -- %s` (see the README); Ctrl-C to stop",
+            os.path.abspath(sys.argv[0]),
+        )
     with contextlib.suppress(KeyboardInterrupt):
         anyio.run(serve_stdio, config)
     return 0
@@ -198,6 +210,29 @@ SERVE_SETTINGS = (
 )
 
 
+def run_tools(args: argparse.Namespace) -> int:
+    from jumperless_mcp.tool_table import markdown
+    from jumperless_mcp.tools import ALL_TOOLS
+
+    if not args.json:
+        print(markdown(ALL_TOOLS))
+        return 0
+    declared = [
+        {
+            "name": spec.name,
+            "subsystem": spec.subsystem,
+            "description": spec.description,
+            "inputSchema": spec.input_schema(),
+            "outputSchema": spec.output_schema(),
+            "readOnly": not spec.mutates,
+            "destructive": spec.destructive,
+        }
+        for spec in ALL_TOOLS
+    ]
+    print(json.dumps(declared, indent=2))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -210,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_emulator(args)
     if args.command == "ports":
         return run_ports(args)
+    if args.command == "tools":
+        return run_tools(args)
     parser.error(f"unknown command {args.command}")
     return 2
 

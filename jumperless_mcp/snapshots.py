@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 POWER_NAMES = {0: "DAC0", 1: "DAC1", 2: "TOP_RAIL", 3: "BOTTOM_RAIL"}
 STATE_POWER_KEYS = {"dac0": "DAC0", "dac1": "DAC1", "top_rail": "TOP_RAIL", "bottom_rail": "BOTTOM_RAIL"}
+STATE_SECTIONS = ("power", "nets", "gpio", "overlays")
 POWER_TOLERANCE = 0.01  # volts: setpoints are single-precision floats printed with 3 decimals
 Net = frozenset
 
@@ -46,7 +47,7 @@ async def capture(board: Board) -> dict[str, Any]:
 
 def summary(snapshot: dict[str, Any]) -> dict[str, Any]:
     """The nets (groups of two or more nodes) and power setpoints a snapshot holds, by node name."""
-    return {"family": snapshot["family"], "nets": _named(nets_of(snapshot)), "power": power_of(snapshot)}
+    return {"family": snapshot["family"], "nets": named(nets_of(snapshot)), "power": power_of(snapshot)}
 
 
 def nets_of(snapshot: dict[str, Any]) -> set[Net]:
@@ -73,7 +74,9 @@ def state_nets(state: dict[str, Any]) -> set[Net]:
 
 def state_power(state: dict[str, Any]) -> dict[str, float]:
     power = state.get("power") or {}
-    return {name: float(power[key]) for key, name in STATE_POWER_KEYS.items() if isinstance(power.get(key), (int, float))}
+    return {
+        name: float(power[key]) for key, name in STATE_POWER_KEYS.items() if isinstance(power.get(key), (int, float))
+    }
 
 
 def bridge_nets(pairs: Iterable[netlist.Pair]) -> set[Net]:
@@ -100,17 +103,16 @@ def _node_key(name: object) -> object:
         return str(name)
 
 
-def _named(nets: Iterable[Net]) -> list[list[str]]:
-    named = [sorted(netlist.name(n) if isinstance(n, int) else str(n) for n in net) for net in nets]
-    return sorted(named)
+def named(nets: Iterable[Net]) -> list[list[str]]:
+    return sorted(sorted(netlist.name(n) if isinstance(n, int) else str(n) for n in net) for net in nets)
 
 
 def differences(
     want_nets: set[Net], have_nets: set[Net], want_power: dict[str, float], have_power: dict[str, float]
 ) -> list[str]:
     """What differs between what was asked for and what the board holds, in words (empty: they match)."""
-    found = [f"net {', '.join(net)} is missing" for net in _named(want_nets - have_nets)]
-    found += [f"net {', '.join(net)} is there but was not asked for" for net in _named(have_nets - want_nets)]
+    found = [f"net {', '.join(net)} is missing" for net in named(want_nets - have_nets)]
+    found += [f"net {', '.join(net)} is there but was not asked for" for net in named(have_nets - want_nets)]
     for name, volts in want_power.items():
         now = have_power.get(name)
         if now is None or not math.isclose(now, volts, abs_tol=POWER_TOLERANCE):
@@ -132,7 +134,7 @@ async def restore(board: Board, snapshot: dict[str, Any]) -> dict[str, Any]:
         have_nets, have_power = nets_of(now), power_of(now)
         problems = []
     problems += differences(nets_of(snapshot), have_nets, power_of(snapshot), have_power)
-    return {"nets": _named(have_nets), "power": have_power, "matches": not problems, "differences": problems}
+    return {"nets": named(have_nets), "power": have_power, "matches": not problems, "differences": problems}
 
 
 async def _restore_legacy(board: Board, snapshot: dict[str, Any]) -> None:

@@ -27,3 +27,28 @@ def test_readme_board_example_runs_on_the_virtual_board(tmp_path: Path) -> None:
     assert lines[0] == "True NANO_D13-20 connected"
     assert lines[1] == "[0.0, 0.3, 0.6, 0.9, 1.2, 1.5, 1.8, 2.1, 2.4, 2.7, 3.0]"  # ADC0 follows DAC0
     assert lines[2] == "True healthy"
+
+
+def test_readme_tool_table_is_the_generated_one() -> None:
+    from jumperless_mcp.tool_table import END, START, markdown
+    from jumperless_mcp.tools import ALL_TOOLS
+
+    text = README.read_text()
+    shown = text[text.index(START) : text.index(END) + len(END)]
+    assert shown == markdown(ALL_TOOLS), "run `jumperless-mcp tools` and paste its output into the README"
+
+
+def test_readme_claude_code_registrations_parse() -> None:
+    import json
+    import shlex
+
+    from jumperless_mcp.cli import build_parser
+
+    text = README.read_text()
+    servers = json.loads(re.search(r"```json\n(.*?)```", text, re.S).group(1))["mcpServers"]  # type: ignore[union-attr]
+    commands = [server["args"] for server in servers.values()]
+    commands += [shlex.split(line)[1:] for line in re.findall(r"^claude mcp add .*? -- (.*)$", text, re.M)]
+    assert len(commands) >= 4
+    for args in commands:
+        parsed = build_parser().parse_args([a for a in args if not a.endswith("jumperless-mcp")])
+        assert parsed.command in (None, "serve"), args

@@ -13,7 +13,8 @@ from jumperless_mcp.tool_spec import INTEGER, OMIT, STRING, Param, ToolSpec, int
 SUBSYSTEM = "leds"
 HEX_COLOR = "^#[0-9A-Fa-f]{6}$"
 COLOR_NAME_OR_HEX = "^(#[0-9A-Fa-f]{6}|[A-Za-z][A-Za-z0-9 _-]{0,31})$"
-NO_NUL = "^[^\\x00]*$"
+SAFE_NAME = "^[^\\x00-\\x1f\\x7f\\\\]*$"  # the firmware's get_state JSON escapes only quotes and line breaks
+NAME_ALLOWED = "1-32 printable characters, no backslash"
 PIXEL_COLOR = {
     "anyOf": [
         {"type": "integer", "minimum": 0, "maximum": 0xFFFFFF},
@@ -46,10 +47,10 @@ def _net_param() -> Param:
 def _overlay_name(default: object = None) -> Param:
     return _string(
         "name",
-        "Overlay name (1-32 characters).",
-        pattern=NO_NUL,
+        "Overlay name (1-32 printable characters, no backslash).",
+        pattern=SAFE_NAME,
         max_length=32,
-        allowed="1-32 characters, no NUL",
+        allowed=NAME_ALLOWED,
         default=default,
     )
 
@@ -211,11 +212,19 @@ TOOLS: list[ToolSpec] = [
         name="net_set_name",
         subsystem=SUBSYSTEM,
         description="Give a net a name (shown in get_netlist and on the board) and read it back. An error of kind "
-        "'refused' when the name read back differs (the net does not exist, or the firmware shortened it). "
+        "'refused' when the name read back differs (the net does not exist, or the firmware shortened it). Control "
+        "characters and backslashes are refused: the firmware writes names unescaped into its get_state JSON, "
+        "which they would corrupt. "
         "JumperlOS only.",
         params=(
             _net_param(),
-            _string("name", "The new name.", pattern=NO_NUL, max_length=32, allowed="1-32 characters, no NUL"),
+            _string(
+                "name",
+                "The new name: 1-32 printable characters, no backslash.",
+                pattern=SAFE_NAME,
+                max_length=32,
+                allowed=NAME_ALLOWED,
+            ),
         ),
         output={"net": INTEGER, "name": NULLABLE_STRING},
         run=_net_set_name,

@@ -159,7 +159,8 @@ TOOLS: list[ToolSpec] = [
         description="The probe's buttons: CONNECT, REMOVE or NONE. blocking=false (default) reads at once; "
         "blocking=true waits until a person presses one. " + TIMEOUT_NOTE + " consume (JumperlOS only; leave it "
         "out on 5.3.x): true takes the press off the firmware's queue so the next read does not report it "
-        "again; false (the firmware's default) reports the button state without taking it.",
+        "again; false (the firmware's default, and how 5.3.x always reads) reports the button state without taking "
+        "it, so a press reads again.",
         params=(
             boolean("blocking", "Wait for a press (true) or read once (false).", False),
             _timeout_param("a press"),

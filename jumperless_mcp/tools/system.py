@@ -146,6 +146,7 @@ async def _uart_connect_arduino(ctx: ToolContext, args: dict[str, Any]) -> dict[
                 batch.disconnect(a, b)
         for bridge in bridges:
             bridge["connected"] = False
+        out["connected"] = False
         raise ToolFailure(
             "the board did not make both UART bridges (" + "; ".join(r.message for r in results if not r.ok) + "); "
             "none were left in place. Something on D0/D1 or UART_TX/UART_RX may block them (see get_netlist)",
@@ -153,6 +154,7 @@ async def _uart_connect_arduino(ctx: ToolContext, args: dict[str, Any]) -> dict[
             False,
             out,
         )
+    out["connected"] = True
     raise ToolFailure(
         "the UART bridges are still connected (" + "; ".join(r.message for r in results if not r.ok) + ")",
         "refused",
