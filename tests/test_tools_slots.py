@@ -13,6 +13,14 @@ JOS_ONLY = {"state_get", "state_set", "undo", "redo", "history"}
 BOTH = {"slot_list", "slot_switch", "slot_save", "slot_discard", "snapshot_save", "snapshot_restore", "snapshot_list"}
 
 
+async def named_call(h: Harness, tool: str, *, fails: bool = False, **arguments: object) -> dict:
+    """Harness.ok/error take the tool as `name`, so a tool parameter called `name` goes through the client."""
+    result = await h.client.call_tool(tool, arguments)
+    assert bool(result.is_error) is fails, result.content
+    assert result.structured_content is not None
+    return result.structured_content
+
+
 def bridges(h: Harness) -> set[tuple[int, int]]:
     """The bridges in the virtual board's RAM (what the crossbars hold)."""
     with h.vboard.model.lock:
@@ -73,7 +81,7 @@ async def test_save_switch_away_and_back_jumperlos(jos_mcp: Harness) -> None:
     assert listed["slots"][0] == {"slot": 0, "saved": True, "bridges": 1, "current": True}
 
     switched = await h.ok("slot_switch", slot=1)
-    assert switched == {"slot": 1, "previous": 0, "discarded_unsaved": False, "bridges": [], "count": 0}
+    assert switched == {"slot": 1, "previous": 0, "left_unsaved_changes": False, "bridges": [], "count": 0}
     assert h.vboard.model.current_slot == 1 and bridges(h) == set()
     await h.ok("connect", node1=20, node2=21)
     await h.ok("slot_save")
@@ -103,8 +111,8 @@ async def test_slot_switch_refuses_to_lose_unsaved_changes(jos_mcp: Harness) -> 
     error = await h.error("slot_switch", slot=1)
     assert error["kind"] == "unsaved_changes" and "slot_save" in error["error"]
     assert h.vboard.model.current_slot == 0 and bridges(h) == {(30, 31)}
-    result = await h.ok("slot_switch", slot=1, discard_unsaved=True)
-    assert result["discarded_unsaved"] is True and h.vboard.model.current_slot == 1 and bridges(h) == set()
+    result = await h.ok("slot_switch", slot=1, force=True)
+    assert result["left_unsaved_changes"] is True and h.vboard.model.current_slot == 1 and bridges(h) == set()
 
 
 async def test_slot_save_to_another_slot(jos_mcp: Harness) -> None:
@@ -143,18 +151,18 @@ async def test_slot_discard(jos_mcp: Harness) -> None:
     h = jos_mcp
     await h.ok("connect", node1=12, node2=14)
     await h.ok("slot_save")
+    await h.ok("slot_switch", slot=1)
+    await h.ok("slot_switch", slot=0)  # loading the slot records the state slot_discard goes back to
     await h.ok("connect", node1=50, node2=51)
+    await h.ok("dac_set", channel="DAC0", voltage=1.0)
     assert (await h.ok("slot_list"))["unsaved_changes"] is True
+    # switching to the slot already loaded is a no-op, so it is not refused
+    assert (await h.ok("slot_switch", slot=0))["left_unsaved_changes"] is False
+    assert bridges(h) == {(12, 14), (50, 51)}
     result = await h.ok("slot_discard")
-    # back to the state from when the slot was loaded (boot: empty), as the firmware's entry state
-    assert result == {"unsaved_changes": True, "bridges": [], "count": 0}
-    assert bridges(h) == set()
-    back = await h.ok("slot_switch", slot=0, discard_unsaved=True)
-    assert back["bridges"] == [["12", "14"]]
-    await h.ok("connect", node1=50, node2=51)
-    result = await h.ok("slot_discard")  # the entry state is now the loaded slot
     assert result == {"unsaved_changes": False, "bridges": [["12", "14"]], "count": 1}
     assert bridges(h) == {(12, 14)}
+    assert h.vboard.model.power["dac0"] == 0.0
 
 
 # --- state (JumperlOS) ------------------------------------------------------------------------------
@@ -220,7 +228,7 @@ async def test_snapshot_round_trip_jumperlos(jos_mcp: Harness) -> None:
     await h.ok("connect", node1=12, node2=14)
     await h.ok("connect", node1="TOP_RAIL", node2=10)
     await h.ok("dac_set", channel="DAC1", voltage=2.0)
-    saved = await h.ok("snapshot_save", name="exp")
+    saved = await named_call(h, "snapshot_save", name="exp")
     assert saved["replaced"] is False and saved["family"] == "jumperlos"
     assert saved["nets"] == [["10", "TOP_RAIL"], ["12", "14"]]
     assert saved["power"]["DAC1"] == pytest.approx(2.0)
@@ -229,7 +237,7 @@ async def test_snapshot_round_trip_jumperlos(jos_mcp: Harness) -> None:
     await h.ok("connect", node1=30, node2=31)
     await h.ok("dac_set", channel="DAC1", voltage=0.0)
     assert bridges(h) == {(30, 31)}
-    restored = await h.ok("snapshot_restore", name="exp")
+    restored = await named_call(h, "snapshot_restore", name="exp")
     assert restored["matches"] is True and restored["differences"] == []
     assert restored["nets"] == [["10", "TOP_RAIL"], ["12", "14"]]
     assert bridges(h) == {(12, 14), (10, nodes.TOP_RAIL)}
@@ -258,16 +266,16 @@ async def test_snapshot_round_trip_legacy(legacy_mcp: Harness) -> None:
 
 async def test_snapshot_errors_and_list(jos_mcp: Harness) -> None:
     h = jos_mcp
-    error = await h.error("snapshot_restore", name="nothing")
+    error = await named_call(h, "snapshot_restore", fails=True, name="nothing")
     assert error["kind"] == "invalid_argument" and error["parameter"] == "name"
     assert "none saved yet" in error["allowed"]
     await h.ok("connect", node1=12, node2=14)
-    await h.ok("snapshot_save", name="a")
-    await h.ok("snapshot_save", name="b")
-    assert (await h.ok("snapshot_save", name="a"))["replaced"] is True
-    error = await h.error("snapshot_restore", name="c")
+    await named_call(h, "snapshot_save", name="a")
+    await named_call(h, "snapshot_save", name="b")
+    assert (await named_call(h, "snapshot_save", name="a"))["replaced"] is True
+    error = await named_call(h, "snapshot_restore", fails=True, name="c")
     assert error["kind"] == "invalid_argument" and error["allowed"] == "a, b"
-    error = await h.error("snapshot_save", name="bad name!")
+    error = await named_call(h, "snapshot_save", fails=True, name="bad name!")
     assert error["kind"] == "invalid_argument" and error["parameter"] == "name"
     listed = await h.ok("snapshot_list")
     assert [s["name"] for s in listed["snapshots"]] == ["a", "b"]

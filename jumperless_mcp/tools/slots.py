@@ -91,10 +91,12 @@ async def _slot_switch(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]
     async with ctx.board.batch() as batch:
         current = batch.CURRENT_SLOT()
         changes = batch.nodes_has_changes()
-    if changes.value and not args["discard_unsaved"]:
+    leaving = current.value != args["slot"]  # the firmware does nothing when asked for the slot it has loaded
+    if leaving and changes.value and not args["force"]:
         raise ToolFailure(
-            f"slot {current.value} has unsaved changes that switching would throw away; save them with "
-            "slot_save first, or call again with discard_unsaved=true",
+            f"slot {current.value} has unsaved changes, which switching away would drop (older firmware) or save "
+            "into the slot (recent JumperlOS): decide first with slot_save or slot_discard, or call again with "
+            "force=true",
             "unsaved_changes",
             False,
             {"current_slot": current.value},
@@ -110,7 +112,7 @@ async def _slot_switch(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]
     return {
         "slot": now.value,
         "previous": previous.value,
-        "discarded_unsaved": bool(changes.value),
+        "left_unsaved_changes": bool(leaving and changes.value),
         "bridges": _bridges(pairs),
         "count": len(pairs),
     }
@@ -342,17 +344,18 @@ TOOLS: list[ToolSpec] = [
         name="slot_switch",
         subsystem=SUBSYSTEM,
         description="Load another slot: its saved bridges (and on JumperlOS its rail and DAC voltages) replace "
-        "what is on the board. Unsaved changes of the current slot would be lost, so the tool refuses (kind "
-        "'unsaved_changes') unless discard_unsaved=true; save them first with slot_save. Returns the bridges "
-        "now on the board.",
+        "what is on the board. If the current slot has unsaved changes the tool refuses (kind 'unsaved_changes'): "
+        "older firmware drops them on a switch and recent JumperlOS builds save them into the slot being left, "
+        "so keep them with slot_save or drop them with slot_discard first, or pass force=true. Switching to the "
+        "slot already loaded changes nothing. Returns the bridges now on the board.",
         params=(
             integer("slot", SLOT_PARAM_DOC, minimum=0, maximum=NUM_SLOTS - 1),
-            boolean("discard_unsaved", "Switch even if the current slot has unsaved changes.", False),
+            boolean("force", "Switch even if the current slot has unsaved changes.", False),
         ),
         output={
             "slot": INTEGER,
             "previous": INTEGER,
-            "discarded_unsaved": BOOLEAN,
+            "left_unsaved_changes": BOOLEAN,
             "bridges": BRIDGE_LIST,
             "count": INTEGER,
         },
