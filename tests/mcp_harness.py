@@ -23,10 +23,10 @@ class Harness:
     runner: ToolRunner
     board: Board
 
-    async def result(self, name: str, **arguments: Any) -> types.CallToolResult:
+    async def result(self, name: str, /, **arguments: Any) -> types.CallToolResult:
         return await self.client.call_tool(name, arguments)
 
-    async def ok(self, name: str, **arguments: Any) -> dict[str, Any]:
+    async def ok(self, name: str, /, **arguments: Any) -> dict[str, Any]:
         """Call a tool that must succeed; its structured result."""
         result = await self.client.call_tool(name, arguments)
         text = result.content[0].text if result.content else ""
@@ -34,7 +34,7 @@ class Harness:
         assert result.structured_content is not None
         return result.structured_content
 
-    async def error(self, name: str, **arguments: Any) -> dict[str, Any]:
+    async def error(self, name: str, /, **arguments: Any) -> dict[str, Any]:
         """Call a tool that must fail; its structured error (error, kind, retryable, ...)."""
         result = await self.client.call_tool(name, arguments)
         assert result.is_error, f"{name}({arguments}) should have failed: {result.structured_content}"

@@ -42,14 +42,14 @@ class Stdio:
         self.session = session
         self.init = init
 
-    async def ok(self, name: str, **arguments: Any) -> dict[str, Any]:
+    async def ok(self, name: str, /, **arguments: Any) -> dict[str, Any]:
         result = await self.session.call_tool(name, arguments)
         text = result.content[0].text if result.content else ""
         assert not result.is_error, f"{name}({arguments}) failed: {text}"
         assert result.structured_content is not None
         return result.structured_content
 
-    async def error(self, name: str, **arguments: Any) -> dict[str, Any]:
+    async def error(self, name: str, /, **arguments: Any) -> dict[str, Any]:
         result = await self.session.call_tool(name, arguments)
         assert result.is_error, f"{name}({arguments}) should have failed: {result.structured_content}"
         assert result.structured_content is not None

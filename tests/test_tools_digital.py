@@ -248,5 +248,11 @@ async def test_listing_and_annotations(h: Any) -> None:
         assert tools[name].annotations.read_only_hint is False, name
     for name in names[:4]:
         description = tools[name].description
-        assert "bridged to a row" in description and "refuses a GPIO bridged straight to a rail" in description
+        assert "bridged to a row" in description and "refuses a GPIO bridged straight to a rail or DAC" in description
     assert "latch" in tools["gpio_write"].description
+
+
+async def test_gpio_straight_to_a_rail_is_refused(h: Any) -> None:
+    error = await h.error("connect", node1="GPIO_1", node2="TOP_RAIL")
+    assert error["kind"] == "forbidden_connection"
+    assert (await h.ok("connect", node1="GPIO_1", node2=12))["ok"]  # through a row is fine

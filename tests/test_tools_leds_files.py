@@ -22,7 +22,7 @@ LED_TOOLS = {
     "overlay_list",
 }
 WEIRD_TEXT = "q'\"\\ \n\r\t\x03\x04\x11 '''\"\"\" \\x03 print('pwned') ;)\x1b[0m é"
-WEIRD_PATH = "/we'ird \"name\"\n\x03\x04\x11.txt"
+WEIRD_PATH = '/we\'ird "name"\n\x03\x04\x11.txt'
 
 
 # Tools with a parameter called `name` cannot go through Harness.ok(tool, **arguments): call the client directly.
@@ -96,7 +96,7 @@ async def test_net_set_color_bad_input(jos_mcp: Harness) -> None:
 async def test_net_set_name_round_trips_quotes(jos_mcp: Harness) -> None:
     h = jos_mcp
     net = await _user_net(h)
-    name = "it's \"x\" é"
+    name = 'it\'s "x" é'
     result = await ok(h, "net_set_name", {"net": net, "name": name})
     assert result == {"net": net, "name": name}
     assert h.vboard.model.net_names[net] == name
@@ -181,7 +181,7 @@ async def test_led_tools_are_jumperlos_only(legacy_mcp: Harness) -> None:
 
 async def test_led_tool_annotations(jos_mcp: Harness) -> None:
     tools = {t.name: t for t in (await jos_mcp.client.list_tools()).tools}
-    assert LED_TOOLS <= set(tools)
+    assert set(tools) >= LED_TOOLS
     assert tools["overlay_list"].annotations.read_only_hint is True
     assert tools["overlay_clear"].annotations.destructive_hint is True
     assert tools["net_set_color"].annotations.read_only_hint is False

@@ -71,7 +71,13 @@ async def test_board_info_reports_the_board_and_a_fresh_ping(any_mcp: Harness) -
 async def test_board_info_shows_the_settings_that_limit_tools(jos_board: VirtualBoard) -> None:
     async with serve(jos_board, read_only=True, max_voltage=5.0, min_voltage=0.0, timeout=4.0) as h:
         settings = (await h.ok("board_info"))["settings"]
-    assert settings == {"read_only": True, "allow_python": False, "min_voltage": 0.0, "max_voltage": 5.0, "timeout": 4.0}
+    assert settings == {
+        "read_only": True,
+        "allow_python": False,
+        "min_voltage": 0.0,
+        "max_voltage": 5.0,
+        "timeout": 4.0,
+    }
 
 
 # --- board_messages ------------------------------------------------------------------------------

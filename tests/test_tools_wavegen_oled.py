@@ -79,6 +79,12 @@ async def test_configure_everything_in_one_batch(h: Any) -> None:
     assert wavegen.running is False
 
 
+async def test_configure_without_arguments_is_a_status(h: Any) -> None:
+    result = await h.ok("wavegen_configure")
+    assert result["changed"] == [] and matches(result, DEFAULTS)
+    assert h.vboard.model.wavegen_configured is False
+
+
 async def test_configure_reads_current_values_when_needed(h: Any) -> None:
     await h.ok("wavegen_status")
     with board_calls(h) as sent:

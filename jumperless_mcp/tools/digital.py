@@ -33,7 +33,8 @@ MIN_HZ, MAX_HZ = 0.001, 62_500_000.0
 
 WIRING_NOTE = (
     "GPIO_1..GPIO_8 are crossbar nodes: a pin only reaches a circuit once it is bridged to a row (e.g. connect "
-    "GPIO_1 to row 20); JumperlOS refuses a GPIO bridged straight to a rail, GND or a DAC."
+    "GPIO_1 to row 20). JumperlOS (and this server on any firmware) refuses a GPIO bridged straight to a rail or "
+    "DAC (TOP_RAIL, BOTTOM_RAIL, DAC0, DAC1): go through a row and a part."
 )
 PIN_DOC = (
     "1-8 = GPIO_1..GPIO_8, 9 = UART_TX, 10 = UART_RX (the Arduino header's serial lines), or a name such as "

@@ -22,7 +22,7 @@ PIXEL_COLOR = {
     ]
 }
 PIXEL_ALLOWED = 'an integer 0xRRGGBB (0-16777215) or "#RRGGBB"'
-GRID = "The LED grid is 30 columns (x 1-30, one per breadboard row position) by 10 rows (y 1-10)."
+GRID = "The LED grid covering the breadboard is 30 columns (x 1-30) by 10 rows (y 1-10)."
 
 
 def _string(

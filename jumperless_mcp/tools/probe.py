@@ -17,6 +17,7 @@ from jumperless_mcp.tool_spec import (
     INTEGER,
     OMIT,
     STRING,
+    Param,
     ToolSpec,
     boolean,
     choice,
@@ -124,7 +125,7 @@ async def _clickwheel_status(ctx: ToolContext, args: dict[str, Any]) -> dict[str
     }
 
 
-def _timeout_param(what: str) -> Any:
+def _timeout_param(what: str) -> Param:
     return number(
         "timeout",
         f"Seconds to wait for {what} when blocking (1-600).",

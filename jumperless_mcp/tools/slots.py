@@ -121,8 +121,8 @@ async def _slot_switch(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]
 async def _slot_save(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     if ctx.memory.core2_paused:
         raise ToolFailure(
-            "core 2 is paused (core2_pause); saving a slot now would deadlock the firmware. Resume it with core2_resume first, "
-            "then save",
+            "core 2 is paused (core2_pause); saving a slot now would deadlock the firmware. Resume it with "
+            "core2_resume first, then save",
             "core2_paused",
             False,
         )

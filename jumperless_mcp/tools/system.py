@@ -45,8 +45,7 @@ async def _board_info(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     slot: int | None = None
     problem: str | None = None
     try:
-        await board.ping()
-        slot = await board.call("CURRENT_SLOT")
+        slot = await board.call("CURRENT_SLOT")  # one round trip: also refreshes the latency
     except ConnectionProblem as exc:  # report the health anyway: that is what this tool is for
         problem = str(exc)
     health = board.health().as_dict()
@@ -232,7 +231,8 @@ TOOLS: list[ToolSpec] = [
         description="Start here. What is connected and how it is going: firmware version and family (jumperlos = "
         "5.6 and later, legacy = 5.3.x), the channel (raw-repl, or the main-port `>` one-liner), ports, health "
         "(healthy / degraded / down), the latency of a fresh ping, reconnects, calls, the last error, whether it is "
-        "the virtual board (emulator), the current slot, whether core 2 is paused, and the server settings that "
+        "the virtual board (virtual: the emulator target, or the port mapping `jumperless-mcp emulate` prints), the "
+        "current slot, whether core 2 is paused, and the server settings that "
         "limit the tools (read_only, allow_python, voltage limits, timeout). When the board cannot be reached it "
         "still answers, with connected=false and the reason in last_error.",
         params=(),

@@ -99,6 +99,8 @@ async def _read_status(ctx: ToolContext) -> dict[str, Any]:
 
 async def _configure(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     given = {key: args[key] for key in SETTERS if key in args}
+    if not given:
+        return await _read_status(ctx) | {"changed": []}
     amplitude, offset = given.get("amplitude"), given.get("offset")
     if amplitude is None or offset is None:
         async with ctx.board.batch() as batch:
