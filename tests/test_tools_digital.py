@@ -122,7 +122,6 @@ async def test_uart_pins_by_number(h: Any) -> None:
     assert (await h.ok("gpio_read", pin=10))["pin"] == "UART_RX"
 
 
-@pytest.mark.parametrize("pin", ["D13", "GPIO_9", "TOP_RAIL", 0, 11, 131, 19, "not a pin"])
 @pytest.mark.parametrize(
     ("tool", "extra"),
     [
@@ -132,14 +131,15 @@ async def test_uart_pins_by_number(h: Any) -> None:
         ("gpio_read", {}),
     ],
 )
-async def test_bad_gpio_pin_is_refused_before_sending(h: Any, tool: str, extra: dict, pin: object) -> None:
+async def test_bad_gpio_pin_is_refused_before_sending(h: Any, tool: str, extra: dict) -> None:
     await h.ok("gpio_read", pin=1)
     before = [vars(p).copy() for p in h.vboard.model.gpio]
-    with board_calls(h) as sent:
-        error = await h.error(tool, pin=pin, **extra)
-    assert error["kind"] == "invalid_argument" and error["parameter"] == "pin", error
-    assert error["sent_to_board"] is False and "GPIO_1" in error["allowed"]
-    assert sent == []
+    for pin in ["D13", "GPIO_9", "TOP_RAIL", 0, 11, 131, 19, "not a pin"]:
+        with board_calls(h) as sent:
+            error = await h.error(tool, pin=pin, **extra)
+        assert error["kind"] == "invalid_argument" and error["parameter"] == "pin", (pin, error)
+        assert error["sent_to_board"] is False and "GPIO_1" in error["allowed"]
+        assert sent == [], pin
     assert [vars(p) for p in h.vboard.model.gpio] == before
 
 
@@ -200,7 +200,6 @@ async def test_pwm_set_duty_without_pwm_reports_not_running(jos_mcp: Any) -> Non
     assert jos_mcp.vboard.model.gpio[6].pwm_frequency is None
 
 
-@pytest.mark.parametrize("pin", [9, 10, "UART_TX", "GPIO_9", 0, "D2", 139])
 @pytest.mark.parametrize(
     ("tool", "extra"),
     [
@@ -210,12 +209,13 @@ async def test_pwm_set_duty_without_pwm_reports_not_running(jos_mcp: Any) -> Non
         ("pwm_stop", {}),
     ],
 )
-async def test_bad_pwm_pin_is_refused_before_sending(h: Any, tool: str, extra: dict, pin: object) -> None:
+async def test_bad_pwm_pin_is_refused_before_sending(h: Any, tool: str, extra: dict) -> None:
     await h.ok("gpio_read", pin=1)
-    with board_calls(h) as sent:
-        error = await h.error(tool, pin=pin, **extra)
-    assert error["kind"] == "invalid_argument" and error["parameter"] == "pin", error
-    assert sent == [] and all(p.pwm_frequency is None for p in h.vboard.model.gpio)
+    for pin in [9, 10, "UART_TX", "GPIO_9", 0, "D2", 139]:
+        with board_calls(h) as sent:
+            error = await h.error(tool, pin=pin, **extra)
+        assert error["kind"] == "invalid_argument" and error["parameter"] == "pin", (pin, error)
+        assert sent == [] and all(p.pwm_frequency is None for p in h.vboard.model.gpio), pin
 
 
 @pytest.mark.parametrize(
@@ -231,7 +231,8 @@ async def test_bad_pwm_pin_is_refused_before_sending(h: Any, tool: str, extra: d
         ("pwm_set_frequency", {"pin": 1, "frequency": 62_500_001}, "frequency"),
     ],
 )
-async def test_pwm_out_of_range(h: Any, tool: str, arguments: dict, parameter: str) -> None:
+async def test_pwm_out_of_range(jos_mcp: Any, tool: str, arguments: dict, parameter: str) -> None:
+    h = jos_mcp
     with board_calls(h) as sent:
         error = await h.error(tool, **arguments)
     assert error["kind"] == "invalid_argument" and error["parameter"] == parameter, error
