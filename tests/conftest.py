@@ -76,3 +76,9 @@ async def legacy_mcp(legacy_board: VirtualBoard):
 
     async with serve(legacy_board) as harness:
         yield harness
+
+
+@pytest.fixture(params=["jos_mcp", "legacy_mcp"])
+def h(request: pytest.FixtureRequest):
+    """The MCP harness on each persona in turn."""
+    return request.getfixturevalue(request.param)

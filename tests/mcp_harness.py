@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,3 +55,21 @@ async def serve(vboard: VirtualBoard, **settings: Any) -> AsyncIterator[Harness]
         server, runner = build_server(board, config)
         async with Client(server, mode="legacy") as client:
             yield Harness(client, vboard, runner, board)
+
+
+@contextmanager
+def board_calls(h: Harness) -> Iterator[list[list[str]]]:
+    """Every batch of statements the server sends to the board while inside the block."""
+    session = h.board.session
+    original = session.run
+    sent: list[list[str]] = []
+
+    async def run(statements: list[str], **kwargs: Any) -> Any:
+        sent.append(list(statements))
+        return await original(statements, **kwargs)
+
+    session.run = run  # type: ignore[method-assign]
+    try:
+        yield sent
+    finally:
+        del session.run

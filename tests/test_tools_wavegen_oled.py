@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from mcp_harness import serve
+from mcp_harness import board_calls, serve
 
 from jumperless_mcp.emulator import VirtualBoard
 
-PERSONAS = ["jos_mcp", "legacy_mcp"]
 DEFAULTS = {"output": "DAC1", "wave": "sine", "frequency": 100.0, "amplitude": 3.3, "offset": 1.65}
-
-
-@pytest.fixture(params=PERSONAS)
-def h(request: pytest.FixtureRequest) -> Any:
-    return request.getfixturevalue(request.param)
-
-
-@contextmanager
-def board_calls(h: Any) -> Iterator[list[list[str]]]:
-    """Every session.run (one batch of statements) the server sends while inside the block."""
-    session = h.board.session
-    original = session.run
-    sent: list[list[str]] = []
-
-    async def run(statements: list[str], **kwargs: Any) -> Any:
-        sent.append(list(statements))
-        return await original(statements, **kwargs)
-
-    session.run = run
-    try:
-        yield sent
-    finally:
-        del session.run
 
 
 def near(value: float, expected: float, tolerance: float = 0.01) -> bool:
