@@ -21,6 +21,7 @@ from firmware_api.quoting import literal
 from firmware_api.versions import Family
 
 DAC_CHANNEL_NODES = {nodes.DAC0: 0, nodes.DAC1: 1, nodes.TOP_RAIL: 2, nodes.BOTTOM_RAIL: 3}
+DAC_CHANNEL_NAMES = {channel: nodes.canonical_name(node_id) for node_id, channel in DAC_CHANNEL_NODES.items()}
 WAVE_NAMES = {
     "sine": 0,
     "sin": 0,

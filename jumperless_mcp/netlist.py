@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from firmware_api import nodes
+from firmware_api.calls import DAC_CHANNEL_NODES
 from firmware_api.errors import ArgumentError
 from firmware_api.versions import Family
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 
 Pair = tuple[int, int]
 SPECIAL_NET_OF = {node_id: number for number, (_, node_id) in nodes.SPECIAL_NETS.items()}
-DAC_CHANNEL_OF = {nodes.TOP_RAIL: 2, nodes.BOTTOM_RAIL: 3, nodes.DAC0: 0, nodes.DAC1: 1}
 
 
 def key(a: int, b: int) -> Pair:
@@ -207,7 +207,7 @@ async def _legacy_nets(board: Board) -> list[dict[str, Any]]:
     for pair in await read_bridges(board):
         model.add(*pair)
     async with board.batch() as batch:
-        setpoints = {node_id: batch.dac_get(channel) for node_id, channel in DAC_CHANNEL_OF.items()}
+        setpoints = {node_id: batch.dac_get(channel) for node_id, channel in DAC_CHANNEL_NODES.items()}
     groups = {number: [node_id] for number, (_, node_id) in nodes.SPECIAL_NETS.items()}
     user: list[list[int]] = []
     for members in model.nets():
@@ -219,7 +219,7 @@ async def _legacy_nets(board: Board) -> list[dict[str, Any]]:
     nets = []
     for number, members in [*sorted(groups.items()), *enumerate(user, start=6)]:
         label = nodes.SPECIAL_NETS[number][0] if number in nodes.SPECIAL_NETS else f"Net {number}"
-        driver = next((n for n in members if n in DAC_CHANNEL_OF), None)
+        driver = next((n for n in members if n in DAC_CHANNEL_NODES), None)
         voltage = 0.0 if nodes.GND in members else setpoints[driver].value if driver is not None else None
         nets.append(_net(number, label, members, None, None) | {"voltage": voltage})
     return nets

@@ -13,13 +13,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from firmware_api import nodes
+from firmware_api.calls import DAC_CHANNEL_NAMES
 from firmware_api.versions import Family
 from jumperless_mcp import netlist
 
 if TYPE_CHECKING:
     from jumperless_mcp.board import Board
 
-POWER_NAMES = {0: "DAC0", 1: "DAC1", 2: "TOP_RAIL", 3: "BOTTOM_RAIL"}
 STATE_POWER_KEYS = {"dac0": "DAC0", "dac1": "DAC1", "top_rail": "TOP_RAIL", "bottom_rail": "BOTTOM_RAIL"}
 STATE_SECTIONS = ("power", "nets", "gpio", "overlays")
 POWER_TOLERANCE = 0.01  # volts: setpoints are single-precision floats printed with 3 decimals
@@ -37,7 +37,7 @@ async def capture(board: Board) -> dict[str, Any]:
         return {"family": family_word(family), "state": await board.get_state()}
     bridges = await netlist.read_bridges(board)
     async with board.batch() as batch:
-        setpoints = {name: batch.dac_get(channel) for channel, name in POWER_NAMES.items()}
+        setpoints = {name: batch.dac_get(channel) for channel, name in DAC_CHANNEL_NAMES.items()}
     return {
         "family": family_word(family),
         "bridges": [list(pair) for pair in bridges],
@@ -147,5 +147,5 @@ async def _restore_legacy(board: Board, snapshot: dict[str, Any]) -> None:
         for pair in wanted:
             if pair not in current:
                 batch.connect(*pair)
-        for channel, name in POWER_NAMES.items():
+        for channel, name in DAC_CHANNEL_NAMES.items():
             batch.dac_set(channel, snapshot["power"][name])

@@ -7,6 +7,7 @@ whether retrying makes sense; bad input never reaches the board.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -169,7 +170,7 @@ class ToolRunner:
         return _invalid(key, message, allowed)
 
     async def _run(self, spec: ToolSpec, args: dict[str, Any], progress: Progress | None) -> dict[str, Any]:
-        context = self.context if progress is None else _with_progress(self.context, progress)
+        context = self.context if progress is None else dataclasses.replace(self.context, progress=progress)
         try:
             if spec.blocking and progress is not None:
                 return await _with_ticker(spec, args, context, progress)
@@ -217,10 +218,6 @@ def _family_words(families: Family) -> str:
     if families == Family.LEGACY:
         return "firmware 5.3.x"
     return "any firmware"
-
-
-def _with_progress(context: ToolContext, progress: Progress) -> ToolContext:
-    return ToolContext(context.board, context.config, context.memory, progress)
 
 
 async def _with_ticker(

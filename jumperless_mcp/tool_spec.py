@@ -10,9 +10,10 @@ parameters, checks and reply parsing all come from `firmware_api.catalog`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from firmware_api import calls, nodes
@@ -65,7 +66,7 @@ class ToolSpec:
     families: Family = Family.BOTH  # firmware that can serve it
     blocking: bool = False  # waits on a person: progress notifications while waiting
     gate: str | None = None  # "python": only when running arbitrary Python is enabled
-    optional_output: tuple[str, ...] = field(default=())  # output keys that may be absent
+    optional_output: tuple[str, ...] = ()  # output keys that may be absent
 
     def __post_init__(self) -> None:
         if not TOOL_NAME.match(self.name):
@@ -92,11 +93,7 @@ class ToolSpec:
         return next((p for p in self.params if p.name == name), None)
 
     def render(self, result: dict[str, Any]) -> str:
-        if self.text is not None:
-            return self.text(result)
-        import json
-
-        return json.dumps(result)
+        return self.text(result) if self.text is not None else json.dumps(result)
 
 
 # --- parameter constructors ----------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from firmware_api import nodes
 from firmware_api.versions import Family
 from jumperless_mcp import netlist
 from jumperless_mcp.board import ConnectionResult
@@ -69,7 +70,7 @@ async def _connect(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
 
 async def _refuse_shorts_first(ctx: ToolContext, node1: object, node2: object) -> None:
     """5.3.x reports a bridge that joins two supply nets as made: check against the bridges already there."""
-    a, b = _resolve(node1), _resolve(node2)
+    a, b = nodes.resolve_node(node1), nodes.resolve_node(node2)
     model = netlist.NetModel(Family.LEGACY)
     for pair in await netlist.read_bridges(ctx.board):
         model.add(*pair)
@@ -81,21 +82,15 @@ async def _refuse_shorts_first(ctx: ToolContext, node1: object, node2: object) -
 async def _disconnect(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     if "node2" not in args:
         await ctx.board.disconnect(args["node1"])
-        remaining = [p for p in await netlist.read_bridges(ctx.board) if _resolve(args["node1"]) in p]
+        remaining = [p for p in await netlist.read_bridges(ctx.board) if nodes.resolve_node(args["node1"]) in p]
         return {
-            "node1": netlist.name(_resolve(args["node1"])),
+            "node1": netlist.name(nodes.resolve_node(args["node1"])),
             "removed_all": True,
             "ok": not remaining,
             "message": "every bridge on the node removed" if not remaining else "some bridges remain",
         }
     result = await ctx.board.disconnect(args["node1"], args["node2"])
     return _connection(result) | {"removed_all": False}
-
-
-def _resolve(value: object) -> int:
-    from firmware_api import nodes
-
-    return nodes.resolve_node(value)  # type: ignore[arg-type]
 
 
 async def _clear(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from firmware_api import nodes
-from firmware_api.calls import DAC_CHANNEL_NODES
+from firmware_api.calls import DAC_CHANNEL_NAMES, coerce
 from firmware_api.catalog import by_name
 from firmware_api.versions import Family
 from jumperless_mcp.tool_context import ToolContext
@@ -24,14 +24,12 @@ from jumperless_mcp.tool_spec import (
 )
 
 SUBSYSTEM = "power"
-CHANNEL_NAMES = {channel: nodes.canonical_name(node_id) for node_id, channel in DAC_CHANNEL_NODES.items()}
+CHANNEL_NAMES = DAC_CHANNEL_NAMES
 SHUNT_OHMS = 2.0  # the V5's current-sense shunt between ISENSE_PLUS and ISENSE_MINUS
 _DAC_ARG = by_name()["dac_set"][0].args[0]
 
 
 def _channel_name(value: object) -> str:
-    from firmware_api.calls import coerce
-
     return CHANNEL_NAMES[coerce(_DAC_ARG, value)]  # type: ignore[index]
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from firmware_api import nodes
-from firmware_api.calls import DAC_CHANNEL_NODES
+from firmware_api.calls import DAC_CHANNEL_NAMES
 from jumperless_mcp.tool_context import ToolContext
 from jumperless_mcp.tool_runner import ToolFailure
 from jumperless_mcp.tool_spec import (
@@ -21,7 +20,7 @@ from jumperless_mcp.tool_spec import (
 )
 
 SUBSYSTEM = "wavegen"
-OUTPUT_NAMES = {channel: nodes.canonical_name(node_id) for node_id, channel in DAC_CHANNEL_NODES.items()}
+OUTPUT_NAMES = DAC_CHANNEL_NAMES
 WAVE_NAMES = dict(enumerate([*WAVES, "arbitrary"]))
 TOLERANCE = 1e-4  # volts: the firmware's floats are single precision
 MAX_HZ = 10_000.0
