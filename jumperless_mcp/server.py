@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 from mcp import types
 from mcp.server import NotificationOptions, Server, ServerRequestContext
 from mcp.server.stdio import stdio_server
 
-from jumperless_mcp import __version__
+from jumperless_mcp import __version__, deferred
 from jumperless_mcp.board import Board
 from jumperless_mcp.config import Config
 from jumperless_mcp.errors import BoardNotFound, ConnectionProblem
 from jumperless_mcp.tool_context import ServerMemory, ToolContext
+from jumperless_mcp.tool_directory import ToolDirectory
 from jumperless_mcp.tool_runner import ToolRunner
 from jumperless_mcp.tool_spec import ToolSpec
 from jumperless_mcp.tools import ALL_TOOLS
@@ -38,6 +40,9 @@ programmable rails, ADCs, current sensors, GPIO/PWM, a waveform generator, an OL
   with dac_set; dac_get is the setpoint, not a measurement.
 - apply_netlist sets many bridges in one step with a dry run and rollback; snapshot_save/snapshot_restore
   put the board back after an experiment.
+- If the tool list shows only tools_search, tools_describe_many and tools_call (discovery mode), find tools
+  with tools_search ("measure the voltage on row 12"), read their parameters with tools_describe_many and
+  run them with tools_call; the tool names above are the same there.
 """
 
 
@@ -51,26 +56,44 @@ class JumperlessServer(Server[Any]):
 
 
 def build_server(
-    board: Board, config: Config, tools: Iterable[ToolSpec] = ALL_TOOLS
+    board: Board,
+    config: Config,
+    tools: Iterable[ToolSpec] = ALL_TOOLS,
+    environ: Mapping[str, str] | None = None,
 ) -> tuple[JumperlessServer, ToolRunner]:
+    """A server for one board; `environ` (default os.environ) may force discovery mode."""
     runner = ToolRunner(tools, ToolContext(board, config, ServerMemory()))
+    directory = ToolDirectory.single(runner, reserved=deferred.META_TOOLS)
+    return directory_server(directory, environ), runner
+
+
+def directory_server(directory: ToolDirectory, environ: Mapping[str, str] | None = None) -> JumperlessServer:
+    """The MCP server for a tool directory: the full list or the discovery meta-tools, per client."""
+    environ = os.environ if environ is None else environ
+    forced = deferred.forced_by_env(environ)
+    log.info("%s", deferred.describe_env(environ))
+    meta = deferred.MetaTools(directory)
 
     async def on_list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=runner.mcp_tools())
+        mode, trigger = deferred.list_mode(ctx.session.client_capabilities, forced)
+        log.info("tools/list in %s mode: %s", mode, trigger)
+        tools = meta.tools() if mode is deferred.ListMode.DISCOVERY else directory.mcp_tools()
+        return types.ListToolsResult(tools=tools)
 
     async def on_call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
-        return await runner.call(params.name, params.arguments, ctx.session.report_progress)
+        if meta.handles(params.name):
+            return await meta.call(params.name, params.arguments, ctx.session.report_progress)
+        return await directory.call(params.name, params.arguments, ctx.session.report_progress)
 
-    server = JumperlessServer(
+    return JumperlessServer(
         "jumperless-mcp",
         version=__version__,
         instructions=INSTRUCTIONS,
         on_list_tools=on_list_tools,
         on_call_tool=on_call_tool,
     )
-    return server, runner
 
 
 def make_board(config: Config, target: str | None = None) -> Board:
@@ -116,7 +139,7 @@ async def open_board(config: Config) -> AsyncIterator[Board]:
 async def serve_stdio(config: Config) -> None:
     async with open_board(config) as board:
         server, runner = build_server(board, config)
-        log.info("%d tools offered; waiting for an MCP client on stdin", len(runner.offered()))
+        log.info("%d board tools offered; waiting for an MCP client on stdin", len(runner.offered()))
         async with stdio_server() as (read, write):
             with contextlib.redirect_stdout(sys.stderr):  # stray prints must never reach the wire
                 await server.run(read, write, server.create_initialization_options())

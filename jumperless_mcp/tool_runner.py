@@ -63,6 +63,10 @@ class ToolRunner:
     def spec(self, name: str) -> ToolSpec | None:
         return self._specs.get(name)
 
+    def specs(self) -> list[ToolSpec]:
+        """Every declared tool, offered or not."""
+        return list(self._specs.values())
+
     def unavailable_reason(self, spec: ToolSpec) -> str | None:
         """Why this server will not run the tool (None when it will)."""
         config = self.context.config
@@ -136,12 +140,12 @@ class ToolRunner:
             param = spec.param(key)
             assert param is not None  # the schema forbids other keys
             if isinstance(value, float) and not math.isfinite(value):
-                raise _invalid(key, f"{value!r} is not a finite number", param.allowed)
+                raise invalid_argument(key, f"{value!r} is not a finite number", param.allowed)
             if param.validate is not None:
                 try:
                     param.validate(value)
                 except (ValueError, TypeError) as exc:
-                    raise _invalid(key, str(exc), param.allowed) from None
+                    raise invalid_argument(key, str(exc), param.allowed) from None
         filled = {p.name: p.schema["default"] for p in spec.params if not p.required and "default" in p.schema}
         filled.update(arguments)
         return filled
@@ -152,11 +156,12 @@ class ToolRunner:
         names = ", ".join(schema["properties"]) or "none"
         if error.validator == "additionalProperties":
             unknown = sorted(set(arguments) - set(schema["properties"]))
-            return _invalid(unknown[0], f"unknown parameter of {spec.name}", names)
+            return invalid_argument(unknown[0], f"unknown parameter of {spec.name}", names)
         if error.validator == "required":
             missing = [key for key in schema["required"] if key not in arguments]
             param = spec.param(missing[0])
-            return _invalid(missing[0], f"missing required parameter of {spec.name}", param.allowed if param else "")
+            allowed = param.allowed if param else ""
+            return invalid_argument(missing[0], f"missing required parameter of {spec.name}", allowed)
         key = str(error.absolute_path[0]) if error.absolute_path else "arguments"
         param = spec.param(key)
         allowed = param.allowed if param else names
@@ -167,7 +172,7 @@ class ToolRunner:
             message += " (outside the configured voltage limits: min_voltage / max_voltage)"
         elif param is not None and "enum" in param.schema:
             allowed = ", ".join(json.dumps(v) for v in param.schema["enum"])
-        return _invalid(key, message, allowed)
+        return invalid_argument(key, message, allowed)
 
     async def _run(self, spec: ToolSpec, args: dict[str, Any], progress: Progress | None) -> dict[str, Any]:
         context = self.context if progress is None else dataclasses.replace(self.context, progress=progress)
@@ -178,9 +183,9 @@ class ToolRunner:
         except ToolFailure:
             raise
         except ForbiddenConnection as exc:
-            raise _invalid(exc.parameter, str(exc), exc.allowed or "", kind="forbidden_connection") from None
+            raise invalid_argument(exc.parameter, str(exc), exc.allowed or "", kind="forbidden_connection") from None
         except ArgumentError as exc:
-            raise _invalid(exc.parameter, str(exc), exc.allowed or "") from None
+            raise invalid_argument(exc.parameter, str(exc), exc.allowed or "") from None
         except UnsupportedByFirmware as exc:
             raise ToolFailure(str(exc), "unsupported_by_firmware") from None
         except FirmwareError as exc:
@@ -199,7 +204,7 @@ class ToolRunner:
             raise ToolFailure(f"internal error in {spec.name}: {type(exc).__name__}: {exc}", "internal_error") from None
 
 
-def _invalid(parameter: str, message: str, allowed: str, *, kind: str = "invalid_argument") -> ToolFailure:
+def invalid_argument(parameter: str, message: str, allowed: str, *, kind: str = "invalid_argument") -> ToolFailure:
     prefix = f"{parameter}: "
     text = message if message.startswith(prefix) else prefix + message
     if allowed and "(allowed:" not in text:

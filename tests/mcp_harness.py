@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from mcp import Client, types
+import anyio
+from mcp import Client, ClientSession, types
+from mcp.server import Server
+from mcp.shared.memory import create_client_server_memory_streams
+from mcp_types.version import LATEST_HANDSHAKE_VERSION
 
 from jumperless_mcp.board import Board
 from jumperless_mcp.config import Config
@@ -18,7 +22,7 @@ from jumperless_mcp.tool_runner import ToolRunner
 
 @dataclass
 class Harness:
-    client: Client
+    client: Client | ClientSession
     vboard: VirtualBoard  # the virtual board behind the pty: set probe touches, read the OLED, check state
     runner: ToolRunner
     board: Board
@@ -47,14 +51,55 @@ class Harness:
 
 
 @asynccontextmanager
-async def serve(vboard: VirtualBoard, **settings: Any) -> AsyncIterator[Harness]:
-    """Our server on `vboard` with these Config settings, and an SDK client that did the initialize handshake."""
+async def serve(
+    vboard: VirtualBoard,
+    *,
+    experimental: dict[str, dict[str, Any]] | None = None,
+    environ: Mapping[str, str] | None = None,
+    **settings: Any,
+) -> AsyncIterator[Harness]:
+    """Our server on `vboard` with these Config settings, and an SDK client that did the initialize handshake.
+
+    `experimental` is the client's experimental capabilities (e.g. {"x-deferred-tools": {}}); `environ` is the
+    server's environment (empty by default, so the developer's YGG_MCP_FORCE_DEFERRED cannot leak in).
+    """
     config = Config(**settings).validated()
     board = Board(vboard.info(), timeout=config.timeout, allow_python=config.allow_python)
     async with board:
-        server, runner = build_server(board, config)
-        async with Client(server, mode="legacy") as client:
-            yield Harness(client, vboard, runner, board)
+        server, runner = build_server(board, config, environ=environ if environ is not None else {})
+        if experimental is None:
+            async with Client(server, mode="legacy") as client:
+                yield Harness(client, vboard, runner, board)
+        else:
+            async with session_with_capabilities(server, experimental) as session:
+                yield Harness(session, vboard, runner, board)
+
+
+@asynccontextmanager
+async def session_with_capabilities(
+    server: Server[Any], experimental: dict[str, dict[str, Any]]
+) -> AsyncIterator[ClientSession]:
+    """An in-memory client session whose `initialize` carries these experimental capabilities.
+
+    The SDK's clients have no parameter for experimental capabilities, so this sends `initialize` itself and
+    adopts the result (public ClientSession APIs only).
+    """
+    request = types.InitializeRequest(
+        params=types.InitializeRequestParams(
+            protocol_version=LATEST_HANDSHAKE_VERSION,
+            capabilities=types.ClientCapabilities(experimental=experimental),
+            client_info=types.Implementation(name="pytest", version="0"),
+        )
+    )
+    streams = create_client_server_memory_streams()
+    async with streams as ((client_read, client_write), (server_read, server_write)), anyio.create_task_group() as tg:
+        options = server.create_initialization_options()
+        tg.start_soon(lambda: server.run(server_read, server_write, options, raise_exceptions=True))
+        async with ClientSession(client_read, client_write) as session:
+            session.adopt(await session.send_request(request, types.InitializeResult))
+            await session.send_notification(types.InitializedNotification())
+            yield session
+        tg.cancel_scope.cancel()
 
 
 @contextmanager

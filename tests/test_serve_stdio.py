@@ -55,12 +55,9 @@ class RawServer:
         return rest, self.stderr_path.read_text()
 
 
-def initialize(server: RawServer) -> dict[str, Any]:
-    reply = server.request(
-        1,
-        "initialize",
-        {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw-test", "version": "0"}},
-    )
+def initialize(server: RawServer, capabilities: dict[str, Any] | None = None) -> dict[str, Any]:
+    params = {"protocolVersion": "2025-06-18", "capabilities": capabilities or {}}
+    reply = server.request(1, "initialize", {**params, "clientInfo": {"name": "raw-test", "version": "0"}})
     server.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
     return reply
 
@@ -134,3 +131,19 @@ async def test_official_client_on_stdio_wires_powers_and_measures(tmp_path: Path
         await server.ok("dac_set", channel="TOP_RAIL", voltage=4.0)
         reading = await server.ok("adc_read", channels=[0])
         assert abs(reading["readings"]["ADC0"] - 2.0) < 0.02
+
+
+def test_a_client_asking_for_deferred_tools_gets_discovery_mode_over_stdio(tmp_path: Path) -> None:
+    server = RawServer(tmp_path, "--port", "emulator")
+    try:
+        initialize(server, {"experimental": {"x-deferred-tools": {}}})
+        tools = server.request(2, "tools/list")["result"]["tools"]
+        assert [tool["name"] for tool in tools] == ["tools_search", "tools_describe_many", "tools_call"]
+        found = server.request(3, "tools/call", {"name": "tools_search", "arguments": {"query": "ground row 9"}})
+        assert found["result"]["structuredContent"]["matches"][0]["name"] == "connect"
+        call = {"name": "connect", "arguments": {"node1": 9, "node2": "GND"}}
+        made = server.request(4, "tools/call", {"name": "tools_call", "arguments": call})
+        assert made["result"]["structuredContent"]["ok"] is True
+    finally:
+        _, stderr = server.close()
+    assert "tools/list in discovery mode: client capability experimental.x-deferred-tools" in stderr

@@ -1,0 +1,298 @@
+"""Deferred discovery: three meta-tools instead of the whole catalog, for clients that ask for it.
+
+A full catalog costs the model thousands of tokens on every turn. In discovery mode `tools/list` shows only
+`tools_search` (find tools for a task in plain words), `tools_describe_many` (their full definitions) and
+`tools_call` (run one by name). The last one matters: clients such as Claude Code only call listed tools and
+ignore `tools/list_changed`, so "load it, then call it directly" would never work for them. Board tools stay
+callable by name in either mode.
+
+Discovery is chosen per connection: the client's `initialize` capabilities carry
+`experimental["x-deferred-tools"]`, or the environment sets YGG_MCP_FORCE_DEFERRED to 1/true/yes/on.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import jsonschema
+from mcp import types
+
+from jumperless_mcp.tool_context import Progress
+from jumperless_mcp.tool_directory import ToolDirectory
+from jumperless_mcp.tool_runner import ToolFailure, invalid_argument
+from jumperless_mcp.tool_search import SearchIndex
+
+log = logging.getLogger("jumperless_mcp.deferred")
+
+FORCE_ENV = "YGG_MCP_FORCE_DEFERRED"
+FORCE_VALUES = frozenset({"1", "true", "yes", "on"})
+CAPABILITY = "x-deferred-tools"
+SEARCH, DESCRIBE, CALL = "tools_search", "tools_describe_many", "tools_call"
+META_TOOLS = (SEARCH, DESCRIBE, CALL)
+DEFAULT_LIMIT = 8
+MAX_LIMIT = 50
+MAX_NAMES = 100
+
+
+class ListMode(enum.StrEnum):
+    FULL = "full"
+    DISCOVERY = "discovery"
+
+
+def forced_by_env(environ: Mapping[str, str]) -> bool:
+    """Whether YGG_MCP_FORCE_DEFERRED forces discovery mode (1, true, yes, on; any case, spaces ignored)."""
+    return environ.get(FORCE_ENV, "").strip().lower() in FORCE_VALUES
+
+
+def describe_env(environ: Mapping[str, str]) -> str:
+    """A log line on what the environment says about discovery mode."""
+    value = environ.get(FORCE_ENV)
+    if value is None:
+        return f"{FORCE_ENV} is not set: discovery mode only for clients that ask for {CAPABILITY}"
+    if forced_by_env(environ):
+        return f"{FORCE_ENV}={value!r}: discovery mode for every client"
+    allowed = "/".join(sorted(FORCE_VALUES))
+    return f"{FORCE_ENV}={value!r} is not one of {allowed}: not forcing discovery mode"
+
+
+def list_mode(capabilities: types.ClientCapabilities | None, forced: bool) -> tuple[ListMode, str]:
+    """The list mode for a client, and the trigger that chose it (for the log)."""
+    experimental = capabilities.experimental if capabilities is not None else None
+    asked = experimental is not None and CAPABILITY in experimental
+    if asked and forced:
+        return ListMode.DISCOVERY, f"client capability experimental.{CAPABILITY} and {FORCE_ENV}"
+    if asked:
+        return ListMode.DISCOVERY, f"client capability experimental.{CAPABILITY}"
+    if forced:
+        return ListMode.DISCOVERY, f"{FORCE_ENV} set in the environment"
+    return ListMode.FULL, "default (no deferred-tools capability, YGG_MCP_FORCE_DEFERRED not set)"
+
+
+# --- the meta-tools' declarations ----------------------------------------------------------------------
+
+_MATCH = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "description": {"type": "string"},
+        "subsystem": {"type": "string"},
+        "board": {"type": "string"},
+        "score": {"type": "number"},
+    },
+    "required": ["name", "description", "subsystem", "score"],
+}
+_NAMED = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+
+_DECLARATIONS = (
+    types.Tool(
+        name=SEARCH,
+        title="Find board tools",
+        description=(
+            "Find the board's tools for a task described in plain words, e.g. 'measure the voltage on row 12', "
+            "'put 5 volts on the top rail', 'blink GPIO 3'. Returns the best matches first, each with its name "
+            f"and a one-line description. Then read the chosen tools' parameters with {DESCRIBE} and run one "
+            f"with {CALL}."
+        ),
+        input_schema={
+            "type": "object",
+            "properties": {
+                "query": {"type": "string", "minLength": 1, "description": "The task, in your own words"},
+                "limit": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_LIMIT,
+                    "default": DEFAULT_LIMIT,
+                    "description": "How many matches to return at most",
+                },
+            },
+            "required": ["query"],
+            "additionalProperties": False,
+        },
+        output_schema={
+            "type": "object",
+            "properties": {"query": {"type": "string"}, "matches": {"type": "array", "items": _MATCH}},
+            "required": ["query", "matches"],
+        },
+        annotations=types.ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+    ),
+    types.Tool(
+        name=DESCRIBE,
+        title="Describe board tools",
+        description=(
+            "The full definitions of board tools by name (from tools_search): description, input schema, "
+            "output schema and annotations (readOnlyHint, destructiveHint, ...). Names that do not exist are "
+            "listed under `unknown` with close names; tools this server will not run now under `unavailable`."
+        ),
+        input_schema={
+            "type": "object",
+            "properties": {
+                "names": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "minItems": 1,
+                    "maxItems": MAX_NAMES,
+                    "description": "Tool names as tools_search returns them",
+                }
+            },
+            "required": ["names"],
+            "additionalProperties": False,
+        },
+        output_schema={
+            "type": "object",
+            "properties": {
+                "tools": {"type": "array", "items": {"type": "object"}},
+                "unknown": {"type": "array", "items": _NAMED},
+                "unavailable": {"type": "array", "items": _NAMED},
+            },
+            "required": ["tools", "unknown", "unavailable"],
+        },
+        annotations=types.ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+    ),
+    types.Tool(
+        name=CALL,
+        title="Run a board tool",
+        description=(
+            "Run one board tool by name with its arguments (find it with tools_search, read its input schema "
+            "with tools_describe_many). Returns exactly what calling that tool directly returns, errors "
+            "included. It can change the board: what it does is the named tool's annotations."
+        ),
+        input_schema={
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "description": "The tool's name from tools_search"},
+                "arguments": {
+                    "type": "object",
+                    "default": {},
+                    "description": "The tool's arguments, as its input schema says",
+                },
+            },
+            "required": ["name"],
+            "additionalProperties": False,
+        },
+        annotations=types.ToolAnnotations(
+            read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=True
+        ),
+    ),
+)
+_ALLOWED = {
+    "query": "a non-empty description of the task",
+    "limit": f"1-{MAX_LIMIT}",
+    "names": f"a list of 1-{MAX_NAMES} tool names",
+    "name": "a tool name from tools_search",
+    "arguments": "a JSON object of the tool's arguments",
+}
+
+
+class MetaTools:
+    """tools_search, tools_describe_many and tools_call over a tool directory."""
+
+    def __init__(self, directory: ToolDirectory) -> None:
+        self.directory = directory
+        self._tools = {tool.name: tool for tool in _DECLARATIONS}
+        self._index: tuple[tuple[str, ...], SearchIndex] | None = None
+
+    def tools(self) -> list[types.Tool]:
+        return list(self._tools.values())
+
+    def handles(self, name: str) -> bool:
+        return name in self._tools
+
+    async def call(
+        self, name: str, arguments: dict[str, Any] | None, progress: Progress | None = None
+    ) -> types.CallToolResult:
+        try:
+            args = self._checked(self._tools[name], arguments or {})
+            if name == CALL:
+                return await self._call(args, progress)
+            result = self._search(args) if name == SEARCH else self._describe(args)
+        except ToolFailure as failure:
+            log.info("%s failed: %s", name, failure.message)
+            return failure.result()
+        content = [types.TextContent(type="text", text=_text(result))]
+        return types.CallToolResult(content=content, structured_content=result)
+
+    # --- the three tools ---------------------------------------------------------------------------
+    def _search(self, args: dict[str, Any]) -> dict[str, Any]:
+        query: str = args["query"]
+        if not query.strip():
+            raise invalid_argument("query", "is blank: describe the task in words", _ALLOWED["query"])
+        matches = self._search_index().search(query, args.get("limit", DEFAULT_LIMIT))
+        found = []
+        for match in matches:
+            entry: dict[str, Any] = {
+                "name": match.name,
+                "description": match.summary,
+                "subsystem": match.subsystem,
+                "score": match.score,
+            }
+            if match.board:
+                entry["board"] = match.board
+            found.append(entry)
+        return {"query": query, "matches": found}
+
+    def _describe(self, args: dict[str, Any]) -> dict[str, Any]:
+        described: list[dict[str, Any]] = []
+        unknown: list[dict[str, Any]] = []
+        unavailable: list[dict[str, Any]] = []
+        for name in dict.fromkeys(args["names"]):  # each name once, in the order asked
+            listing = self.directory.find(name)
+            if listing is None:
+                close = self.directory.unknown(name).details or {}
+                unknown.append({"name": name, "did_you_mean": close.get("did_you_mean", [])})
+                continue
+            reason = listing.unavailable_reason()
+            if reason is not None:
+                unavailable.append({"name": name, "reason": reason})
+                continue
+            described.append(listing.mcp_tool().model_dump(mode="json", by_alias=True, exclude_none=True))
+        if not described and not unavailable:
+            missing = ", ".join(repr(entry["name"]) for entry in unknown)
+            details = {"parameter": "names", "unknown": unknown, "sent_to_board": False}
+            raise ToolFailure(f"no such tools: {missing}; find names with {SEARCH}", "unknown_tool", details=details)
+        return {"tools": described, "unknown": unknown, "unavailable": unavailable}
+
+    async def _call(self, args: dict[str, Any], progress: Progress | None) -> types.CallToolResult:
+        name: str = args["name"]
+        if name in self._tools:
+            raise invalid_argument("name", f"{name} is a discovery tool: call it directly", "a board tool name")
+        if self.directory.find(name) is None:
+            raise self.directory.unknown(name)
+        return await self.directory.call(name, args.get("arguments", {}), progress)
+
+    # --- helpers -----------------------------------------------------------------------------------
+    def _search_index(self) -> SearchIndex:
+        """The index of the tools offered now, rebuilt only when that set changes (e.g. the board's firmware)."""
+        listings = self.directory.listings()
+        key = tuple(listing.wire_name for listing in listings)
+        if self._index is None or self._index[0] != key:
+            self._index = (key, SearchIndex(listing.search_text() for listing in listings))
+        return self._index[1]
+
+    @staticmethod
+    def _checked(tool: types.Tool, arguments: object) -> dict[str, Any]:
+        if not isinstance(arguments, dict):
+            raise invalid_argument("arguments", "must be a JSON object", "an object")
+        schema = tool.input_schema
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(arguments))
+        if error is None:
+            return arguments
+        if error.validator == "additionalProperties":
+            key = sorted(set(arguments) - set(schema["properties"]))[0]
+            raise invalid_argument(key, f"unknown parameter of {tool.name}", ", ".join(schema["properties"]))
+        if error.validator == "required":
+            key = next(k for k in schema["required"] if k not in arguments)
+            raise invalid_argument(key, f"missing required parameter of {tool.name}", _ALLOWED[key])
+        key = str(error.absolute_path[0]) if error.absolute_path else "arguments"
+        raise invalid_argument(key, error.message, _ALLOWED.get(key, ""))
+
+
+def _text(result: dict[str, Any]) -> str:
+    """A short rendering for clients that show text: one line per match or tool."""
+    if "matches" in result:
+        lines = [f"{m['name']}: {m['description']}" for m in result["matches"]]
+        return "\n".join(lines) if lines else f"no tool matched {result['query']!r}; try other words"
+    return json.dumps(result)
