@@ -18,7 +18,6 @@ from dataclasses import dataclass
 # How much a word counts in each part of a tool's text.
 FIELD_WEIGHTS = {
     "name": 3.0,
-    "board": 3.0,
     "subsystem": 1.5,
     "summary": 1.5,  # the description's first sentence
     "params": 1.0,  # parameter names
@@ -27,6 +26,7 @@ FIELD_WEIGHTS = {
 }
 SATURATION = 1.2  # BM25's k1: the fifth mention of a word adds little
 LENGTH_NORMALISATION = 0.5  # BM25's b: a long description does not win by saying everything
+BOARD_BONUS = 20.0  # a query that names a board ("on bench 2") puts that board's tools first
 NAME_BONUS = 1.5  # extra for the share of the tool's name the query covers: names are the best summary
 TYPO_CUTOFF = 0.8  # difflib similarity for taking an unknown query word as a misspelling
 RELATED_WEIGHT = 0.4  # a related concept counts this much of a word the query used
@@ -235,6 +235,17 @@ def summary(description: str) -> str:
     return first if len(first) <= 200 else first[:197] + "..."
 
 
+def _phrase(text: str) -> str:
+    """Words joined by single spaces and padded, so 'bench_2' is found in 'read it on Bench-2.' and not in 'gpio 2'."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return f" {' '.join(words)} " if words else ""
+
+
+def _own_name(tool: ToolText) -> str:
+    """The tool's name without its board prefix."""
+    return tool.name.removeprefix(f"{tool.board}_") if tool.board else tool.name
+
+
 def _text(tool: ToolText) -> str:
     return " ".join([tool.name, tool.board, tool.subsystem, tool.description, *(f"{n} {t}" for n, t in tool.params)])
 
@@ -245,7 +256,8 @@ class SearchIndex:
     def __init__(self, tools: Iterable[ToolText]) -> None:
         self._tools = list(tools)
         self._weights = [self._weigh(tool) for tool in self._tools]
-        self._names = [set(concepts(tool.name, keep_stop_words=True)) for tool in self._tools]
+        self._names = [set(concepts(_own_name(tool), keep_stop_words=True)) for tool in self._tools]
+        self._boards = [_phrase(tool.board) for tool in self._tools]
         documents = len(self._tools)
         frequency = Counter(concept for weights in self._weights for concept in weights)
         self._idf = {c: math.log(1 + (documents - n + 0.5) / (n + 0.5)) for c, n in frequency.items()}
@@ -262,8 +274,7 @@ class SearchIndex:
     def _weigh(tool: ToolText) -> dict[str, float]:
         first = summary(tool.description)
         fields = {
-            "name": tool.name,
-            "board": tool.board,
+            "name": _own_name(tool),
             "subsystem": tool.subsystem,
             "summary": first,
             "details": tool.description[len(first) :],
@@ -278,6 +289,7 @@ class SearchIndex:
 
     def search(self, query: str, limit: int = 8) -> list[Match]:
         wanted = query_concepts(self._spelled(query))
+        phrase = _phrase(query)
         scored: list[tuple[float, int]] = []
         for position, weights in enumerate(self._weights):
             saturation = SATURATION * (1 - LENGTH_NORMALISATION + LENGTH_NORMALISATION * self._lengths[position])
@@ -288,6 +300,9 @@ class SearchIndex:
                     score += importance * self._idf[concept] * weight * (SATURATION + 1) / (weight + saturation)
             name = self._names[position]
             score += NAME_BONUS * sum(wanted.get(c, 0.0) * self._idf.get(c, 0.0) for c in name) / max(len(name), 1)
+            board = self._boards[position]
+            if board and score > 0 and board in phrase:
+                score += BOARD_BONUS
             if score > 0:
                 scored.append((score, position))
         scored.sort(key=lambda item: (-item[0], item[1]))
