@@ -1,7 +1,7 @@
 """Ranking tools for a task written in plain words ("put 5 volts on the top rail").
 
-A small BM25-style scorer over each tool's name, subsystem, description and parameters (and board, with
-several boards). Words are stemmed and folded into the concepts bench people use for the same thing
+A small BM25-style scorer over each tool's name, subsystem, description and parameters; with several boards,
+a query that names one ("on bench 2") ranks that board's tools first. Words are stemmed and folded into the concepts bench people use for the same thing
 (volts/voltage/V, wire/jumper/bridge/connect, measure/read, rail/supply), so a query needs no words from
 the tool's name. No I/O and no MCP here: `SearchIndex` takes plain `ToolText` records.
 """
@@ -194,7 +194,7 @@ def query_concepts(query: str) -> dict[str, float]:
     """The query's concepts with their importance: 1 for what it says, RELATED_WEIGHT for what it hints at."""
     lowered = query.lower()
     for phrase, word in PHRASES.items():
-        lowered = lowered.replace(phrase, word)
+        lowered = re.sub(rf"\b{re.escape(phrase)}\b", word, lowered)
     said = concepts(lowered) + [word for word in WORD.findall(lowered) if word in RELATED and word in STOP_WORDS]
     if re.match(r"\s*(is|are)\b", lowered):  # a yes/no question
         said.append("whether")

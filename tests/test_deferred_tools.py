@@ -24,7 +24,7 @@ from jumperless_mcp.server import build_server, directory_server
 from jumperless_mcp.tool_context import ServerMemory, ToolContext
 from jumperless_mcp.tool_directory import ToolDirectory
 from jumperless_mcp.tool_runner import ToolRunner
-from jumperless_mcp.tool_search import SearchIndex
+from jumperless_mcp.tool_search import SearchIndex, ToolText, concepts
 from jumperless_mcp.tools import ALL_TOOLS
 
 QUERIES = Path(__file__).resolve().parent.parent / "benchmarks" / "search_queries.toml"
@@ -409,3 +409,21 @@ async def test_forced_discovery_end_to_end_over_stdio(tmp_path: Path) -> None:
     stderr = (tmp_path / "server.stderr").read_text()
     assert "YGG_MCP_FORCE_DEFERRED='1': discovery mode for every client" in stderr
     assert "tools/list in discovery mode: YGG_MCP_FORCE_DEFERRED set in the environment" in stderr
+
+
+def test_search_folds_bench_words_typos_and_board_names() -> None:
+    assert concepts("volts voltage 5V 3v3 V") == ["voltage"] * 5
+    assert set(concepts("wire jumper bridge hook tie")) == {"connect"}
+    tools = [
+        ToolText(f"{board}_{name}", subsystem, description, (), board)
+        for board in ("bench_1", "bench_2")
+        for name, subsystem, description in (
+            ("dac_set", "power", "Set a DAC output or a power rail to a voltage."),
+            ("gpio_read", "digital", "Read a GPIO pin's level."),
+        )
+    ]
+    index = SearchIndex(tools)
+    assert index.search("put 5 V on the top rail of bench 2")[0].name == "bench_2_dac_set"
+    assert index.search("read GPIO 2 on bench-1")[0].name == "bench_1_gpio_read"  # "GPIO 2" names no board
+    assert index.search("set the volatge on bench_2")[0].name == "bench_2_dac_set"  # a typo
+    assert index.search("the of and") == []
