@@ -1,10 +1,10 @@
 """Ranking tools for a task written in plain words ("put 5 volts on the top rail").
 
-A small BM25-style scorer over each tool's name, subsystem, description and parameters; with several boards,
-a query that names one ("on bench 2") ranks that board's tools first. Words are stemmed and folded into the concepts bench people use for the same thing
-(volts/voltage/V, wire/jumper/bridge/connect, measure/read, rail/supply), so a query needs no words from
-the tool's name. No I/O and no MCP here: `SearchIndex` takes plain `ToolText` records.
-"""
+A small BM25-style scorer over each tool's name, subsystem, description and parameters; with several
+boards, a query that names one ("on bench 2") ranks that board's tools first. Words are stemmed and folded
+into the concepts bench people use for the same thing (volts/voltage/V, wire/jumper/bridge/connect,
+measure/meter, rail/supply), so a query needs no words from the tool's name. No I/O and no MCP here:
+`SearchIndex` takes plain `ToolText` records."""
 
 from __future__ import annotations
 
