@@ -18,12 +18,11 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import jsonschema
 from mcp import types
 
 from jumperless_mcp.tool_context import Progress
 from jumperless_mcp.tool_directory import ToolDirectory
-from jumperless_mcp.tool_runner import ToolFailure, invalid_argument
+from jumperless_mcp.tool_runner import ToolFailure, invalid_argument, schema_violation
 from jumperless_mcp.tool_search import SearchIndex
 
 log = logging.getLogger("jumperless_mcp.deferred")
@@ -241,8 +240,7 @@ class MetaTools:
         for name in dict.fromkeys(args["names"]):  # each name once, in the order asked
             listing = self.directory.find(name)
             if listing is None:
-                close = self.directory.unknown(name).details or {}
-                unknown.append({"name": name, "did_you_mean": close.get("did_you_mean", [])})
+                unknown.append({"name": name, "did_you_mean": self.directory.close_names(name)})
                 continue
             reason = listing.unavailable_reason()
             if reason is not None:
@@ -259,8 +257,6 @@ class MetaTools:
         name: str = args["name"]
         if name in self._tools:
             raise invalid_argument("name", f"{name} is a discovery tool: call it directly", "a board tool name")
-        if self.directory.find(name) is None:
-            raise self.directory.unknown(name)
         return await self.directory.call(name, args.get("arguments", {}), progress)
 
     # --- helpers -----------------------------------------------------------------------------------
@@ -276,18 +272,13 @@ class MetaTools:
     def _checked(tool: types.Tool, arguments: object) -> dict[str, Any]:
         if not isinstance(arguments, dict):
             raise invalid_argument("arguments", "must be a JSON object", "an object")
-        schema = tool.input_schema
-        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(arguments))
-        if error is None:
+        violation = schema_violation(tool.name, tool.input_schema, arguments)
+        if violation is None:
             return arguments
-        if error.validator == "additionalProperties":
-            key = sorted(set(arguments) - set(schema["properties"]))[0]
-            raise invalid_argument(key, f"unknown parameter of {tool.name}", ", ".join(schema["properties"]))
-        if error.validator == "required":
-            key = next(k for k in schema["required"] if k not in arguments)
-            raise invalid_argument(key, f"missing required parameter of {tool.name}", _ALLOWED[key])
-        key = str(error.absolute_path[0]) if error.absolute_path else "arguments"
-        raise invalid_argument(key, error.message, _ALLOWED.get(key, ""))
+        allowed = ", ".join(tool.input_schema["properties"])
+        if violation.validator != "additionalProperties":
+            allowed = _ALLOWED.get(violation.parameter, "")
+        raise invalid_argument(violation.parameter, violation.message, allowed)
 
 
 def _text(result: dict[str, Any]) -> str:

@@ -84,9 +84,13 @@ class ToolDirectory:
     def mcp_tools(self) -> list[types.Tool]:
         return [listing.mcp_tool() for listing in self.listings()]
 
+    def close_names(self, name: str) -> list[str]:
+        """Offered wire names that look like `name` (a typo, a missing board prefix)."""
+        return difflib.get_close_matches(name, [listing.wire_name for listing in self.listings()], n=3, cutoff=0.6)
+
     def unknown(self, name: str) -> ToolFailure:
         offered = [listing.wire_name for listing in self.listings()]
-        close = difflib.get_close_matches(name, offered, n=3, cutoff=0.6)
+        close = self.close_names(name)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         details = {"parameter": "name", "did_you_mean": close, "allowed": sorted(offered)[:200], "sent_to_board": False}
         return ToolFailure(f"unknown tool {name!r}{hint}", "unknown_tool", details=details)
@@ -97,4 +101,4 @@ class ToolDirectory:
         listing = self._by_wire.get(name)
         if listing is None:
             return self.unknown(name).result()
-        return await listing.runner.call(listing.spec.name, arguments, progress)
+        return await listing.runner.call(listing.spec, arguments, progress)

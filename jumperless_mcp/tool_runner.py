@@ -106,15 +106,12 @@ class ToolRunner:
 
     # --- calling ---------------------------------------------------------------------------------
     async def call(
-        self, name: str, arguments: dict[str, Any] | None, progress: Progress | None = None
+        self, spec: ToolSpec, arguments: dict[str, Any] | None, progress: Progress | None = None
     ) -> types.CallToolResult:
+        """Run one of this runner's tools (names are resolved by the tool directory)."""
+        name = spec.name
         started = time.monotonic()
         try:
-            spec = self._specs.get(name)
-            if spec is None:
-                raise ToolFailure(
-                    f"unknown tool {name!r}", "unknown_tool", details={"allowed": sorted(self._specs)[:200]}
-                )
             reason = self.unavailable_reason(spec)
             if reason is not None:
                 raise ToolFailure(reason, "unavailable")
@@ -133,9 +130,9 @@ class ToolRunner:
         if not isinstance(arguments, dict):
             raise ToolFailure("arguments must be a JSON object", "invalid_argument")
         schema = self._schemas[spec.name]
-        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(arguments))
-        if error is not None:
-            raise self._argument_failure(spec, schema, arguments, error)
+        violation = schema_violation(spec.name, schema, arguments)
+        if violation is not None:
+            raise self._argument_failure(spec, violation)
         for key, value in arguments.items():
             param = spec.param(key)
             assert param is not None  # the schema forbids other keys
@@ -150,28 +147,20 @@ class ToolRunner:
         filled.update(arguments)
         return filled
 
-    def _argument_failure(
-        self, spec: ToolSpec, schema: dict[str, Any], arguments: dict[str, Any], error: jsonschema.ValidationError
-    ) -> ToolFailure:
-        names = ", ".join(schema["properties"]) or "none"
-        if error.validator == "additionalProperties":
-            unknown = sorted(set(arguments) - set(schema["properties"]))
-            return invalid_argument(unknown[0], f"unknown parameter of {spec.name}", names)
-        if error.validator == "required":
-            missing = [key for key in schema["required"] if key not in arguments]
-            param = spec.param(missing[0])
-            allowed = param.allowed if param else ""
-            return invalid_argument(missing[0], f"missing required parameter of {spec.name}", allowed)
-        key = str(error.absolute_path[0]) if error.absolute_path else "arguments"
+    def _argument_failure(self, spec: ToolSpec, violation: SchemaViolation) -> ToolFailure:
+        """The error for a schema violation, with the allowed values of the parameter at fault."""
+        key, message = violation.parameter, violation.message
         param = spec.param(key)
-        allowed = param.allowed if param else names
-        message = error.message
-        if param is not None and param.voltage and error.validator in ("minimum", "maximum"):
+        if violation.validator == "additionalProperties" or param is None:
+            allowed = ", ".join(p.name for p in spec.params) or "none"
+        elif param.voltage and violation.validator in ("minimum", "maximum"):
             config = self.context.config
             allowed = f"{config.min_voltage:g} to {config.max_voltage:g} V"
             message += " (outside the configured voltage limits: min_voltage / max_voltage)"
-        elif param is not None and "enum" in param.schema:
+        elif violation.validator != "required" and "enum" in param.schema:
             allowed = ", ".join(json.dumps(v) for v in param.schema["enum"])
+        else:
+            allowed = param.allowed
         return invalid_argument(key, message, allowed)
 
     async def _run(self, spec: ToolSpec, args: dict[str, Any], progress: Progress | None) -> dict[str, Any]:
@@ -202,6 +191,29 @@ class ToolRunner:
         except Exception as exc:  # a bug of ours: say so instead of a JSON-RPC crash
             log.exception("tool %s crashed", spec.name)
             raise ToolFailure(f"internal error in {spec.name}: {type(exc).__name__}: {exc}", "internal_error") from None
+
+
+@dataclass(frozen=True)
+class SchemaViolation:
+    parameter: str  # the argument at fault ("arguments" when the whole object is)
+    message: str
+    validator: str  # the JSON-schema keyword that failed: required, additionalProperties, maximum, enum, ...
+
+
+def schema_violation(tool: str, schema: dict[str, Any], arguments: dict[str, Any]) -> SchemaViolation | None:
+    """The most relevant way `arguments` break a tool's input schema, named by parameter; None when they fit."""
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(arguments))
+    if error is None:
+        return None
+    validator = str(error.validator)
+    if validator == "additionalProperties":
+        unknown = sorted(set(arguments) - set(schema["properties"]))[0]
+        return SchemaViolation(unknown, f"unknown parameter of {tool}", validator)
+    if validator == "required":
+        missing = next(key for key in schema["required"] if key not in arguments)
+        return SchemaViolation(missing, f"missing required parameter of {tool}", validator)
+    key = str(error.absolute_path[0]) if error.absolute_path else "arguments"
+    return SchemaViolation(key, error.message, validator)
 
 
 def invalid_argument(parameter: str, message: str, allowed: str, *, kind: str = "invalid_argument") -> ToolFailure:

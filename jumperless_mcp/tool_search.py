@@ -70,7 +70,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("blink", "flash", "pulse", "oscillate", "flicker"),
     ("gpio", "pin", "io", "digital"),
     ("pull", "pullup", "pulldown", "keeper", "resistor"),
-    ("level", "high", "low", "logic_level"),
+    ("level", "high", "low"),
     ("oled", "display", "screen", "lcd"),
     ("print", "show", "say", "message", "text"),
     ("led", "light", "colour", "color", "rgb", "glow", "highlight"),
@@ -181,7 +181,7 @@ def concepts(text: str, keep_stop_words: bool = False) -> list[str]:
         if (word in STOP_WORDS and not keep_stop_words) or word.replace(".", "").isdigit():
             continue
         base = stem(word)
-        found.append(CONCEPTS.get(base, CONCEPTS.get(word, base)))
+        found.append(CONCEPTS.get(base, base))
     return found
 
 
