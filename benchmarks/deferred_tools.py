@@ -60,7 +60,7 @@ async def list_sizes(count: int, rounds: int) -> None:
             for index, vboard in enumerate(vboards):
                 board = await boards.enter_async_context(Board(vboard.info()))
                 runners[board_name(index, count)] = ToolRunner(ALL_TOOLS, ToolContext(board, config, ServerMemory()))
-            directory = ToolDirectory(runners, reserved=META_TOOLS)
+            directory = ToolDirectory.of_runners(runners, reserved=META_TOOLS)
             row: dict[str, Any] = {}
             for mode, environ in (("full", {}), ("discovery", {FORCE_ENV: "1"})):
                 async with Client(directory_server(directory, environ), mode="legacy") as client:
@@ -101,7 +101,9 @@ def search_quality(count: int) -> None:
         board_name(i, count): ToolRunner(ALL_TOOLS, ToolContext(Board("emulator", eager=False), config, ServerMemory()))
         for i in range(count)
     }
-    listings = ToolDirectory(runners).listings()  # boards never started: every declared tool but the gated one
+    listings = ToolDirectory.of_runners(
+        runners
+    ).listings()  # boards never started: every declared tool but the gated one
     index = SearchIndex(listing.search_text() for listing in listings)
     target = board_name(count - 1, count)
     for label, path in QUERY_SETS.items():

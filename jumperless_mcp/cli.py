@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -82,6 +83,22 @@ def add_serve_arguments(parser: argparse.ArgumentParser, default: object) -> Non
     parser.add_argument("--parts", default=default, metavar="FILE", help="parts file for the virtual board")
     parser.add_argument(
         "--log-level", default=default, choices=["debug", "info", "warning", "error"], help="stderr log level"
+    )
+    parser.add_argument(
+        "--board",
+        action="append",
+        default=default,
+        metavar="NAME=SELECTOR",
+        help="serve several boards: NAME=usb:<location>, NAME=<port path>, NAME=emulator[:legacy] or "
+        "NAME=http(s)://HOST:PORT/mcp (a remote server; token from JUMPERLESS_REMOTE_TOKEN). Repeatable; "
+        "replaces the config file's [boards] list",
+    )
+    parser.add_argument(
+        "--http",
+        default=default,
+        metavar="HOST:PORT",
+        help="serve MCP over Streamable HTTP instead of stdio (JUMPERLESS_HTTP); only loopback unless a bearer "
+        "token is set (http_token / JUMPERLESS_HTTP_TOKEN)",
     )
 
 
@@ -177,7 +194,6 @@ def run_serve(args: argparse.Namespace) -> int:
     import anyio
 
     from jumperless_mcp import config as settings
-    from jumperless_mcp.server import serve_stdio
 
     flags = {key: getattr(args, key, None) for key in SERVE_SETTINGS}
     try:
@@ -186,14 +202,29 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"jumperless-mcp: {exc}", file=sys.stderr)
         return 2
     logging.getLogger().setLevel(config.log_level.upper())
-    if sys.stdin.isatty():
-        log.warning(
-            "this is an MCP server: it reads JSON-RPC from stdin. Register it with an MCP client, e.g. "
-            "`claude mcp add jumperless -- %s` (see the README); Ctrl-C to stop",
-            os.path.abspath(sys.argv[0]),
-        )
-    with contextlib.suppress(KeyboardInterrupt):
-        anyio.run(serve_stdio, config)
+    if config.http is not None:
+        from jumperless_mcp.server import serve_http
+
+        serve = serve_http
+    else:
+        from jumperless_mcp.server import serve_stdio
+
+        serve = serve_stdio
+        if sys.stdin.isatty():
+            log.warning(
+                "this is an MCP server: it reads JSON-RPC from stdin. Register it with an MCP client, e.g. "
+                "`claude mcp add jumperless -- %s` (see the README); Ctrl-C to stop",
+                os.path.abspath(sys.argv[0]),
+            )
+    path = getattr(args, "config", None)
+    reload = functools.partial(settings.load, flags, path=path)  # the board list follows edits of the file
+    run = functools.partial(serve, config, reload=reload, config_path=settings.config_file_path(path))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            anyio.run(run)
+    except settings.ConfigError as exc:  # found while starting (e.g. an exposed --http without a token)
+        print(f"jumperless-mcp: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -207,6 +238,8 @@ SERVE_SETTINGS = (
     "emulator_if_no_board",
     "parts",
     "log_level",
+    "board",
+    "http",
 )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from mcp import types
@@ -189,10 +189,14 @@ _ALLOWED = {
 class MetaTools:
     """tools_search, tools_describe_many and tools_call over a tool directory."""
 
-    def __init__(self, directory: ToolDirectory) -> None:
-        self.directory = directory
+    def __init__(self, directory: Callable[[], ToolDirectory]) -> None:
+        self._directory = directory  # the current directory: a federation's changes as boards come and go
         self._tools = {tool.name: tool for tool in _DECLARATIONS}
         self._index: tuple[tuple[str, ...], SearchIndex] | None = None
+
+    @property
+    def directory(self) -> ToolDirectory:
+        return self._directory()
 
     def tools(self) -> list[types.Tool]:
         return list(self._tools.values())

@@ -1,7 +1,8 @@
 """The MCP server: the low-level SDK `Server`, answering from our own tool declarations.
 
-`build_server()` wires `tools/list` and `tools/call` to a `ToolRunner`; `serve_stdio()` opens the
-board and serves one client on stdin/stdout. Logs go to stderr: stdout is the wire.
+`federation_server()` wires `tools/list` and `tools/call` to a federation's tool directory and tells
+clients when it changes; `build_server()` is the one-board case. `serve_stdio()` and `serve_http()` open
+the configured boards and serve them. Logs go to stderr: stdout is the wire in stdio mode.
 """
 
 from __future__ import annotations
@@ -9,19 +10,24 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 import sys
-from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
 
 from mcp import types
 from mcp.server import NotificationOptions, Server, ServerRequestContext
 from mcp.server.stdio import stdio_server
+from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
 
 from jumperless_mcp import __version__, deferred
 from jumperless_mcp.board import Board
-from jumperless_mcp.config import Config
-from jumperless_mcp.errors import BoardNotFound, ConnectionProblem
-from jumperless_mcp.tool_context import ServerMemory, ToolContext
+from jumperless_mcp.board_list import SINGLE_NAME, open_bench
+from jumperless_mcp.config import Config, ConfigError
+from jumperless_mcp.federation import Federation
+from jumperless_mcp.members import LocalMember
 from jumperless_mcp.tool_directory import ToolDirectory
 from jumperless_mcp.tool_runner import ToolRunner
 from jumperless_mcp.tool_spec import ToolSpec
@@ -62,84 +68,115 @@ def build_server(
     environ: Mapping[str, str] | None = None,
 ) -> tuple[JumperlessServer, ToolRunner]:
     """A server for one board; `environ` (default os.environ) may force discovery mode."""
-    runner = ToolRunner(tools, ToolContext(board, config, ServerMemory()))
-    directory = ToolDirectory.single(runner, reserved=deferred.META_TOOLS)
-    return directory_server(directory, environ), runner
+    member = LocalMember(SINGLE_NAME, config, board=board, tools=tools)
+    federation = Federation([member])
+    if federation.rejected:
+        raise ValueError(federation.rejected[SINGLE_NAME])
+    return federation_server(federation, environ), member.runner
+
+
+class Catalog(Protocol):
+    """Where the server finds its tools: a federation, or a fixed directory."""
+
+    directory: ToolDirectory
+
+    def subscribe(self, listener: Callable[[], Awaitable[None]]) -> None: ...
+
+
+@dataclass
+class FixedCatalog:
+    """A directory that never changes (tests, benchmarks)."""
+
+    directory: ToolDirectory
+
+    def subscribe(self, listener: Callable[[], Awaitable[None]]) -> None:
+        return None
 
 
 def directory_server(directory: ToolDirectory, environ: Mapping[str, str] | None = None) -> JumperlessServer:
-    """The MCP server for a tool directory: the full list or the discovery meta-tools, per client."""
+    return federation_server(FixedCatalog(directory), environ)
+
+
+def federation_server(catalog: Catalog, environ: Mapping[str, str] | None = None) -> JumperlessServer:
+    """The MCP server for a catalog: the full list or the discovery meta-tools, per client.
+
+    Each client's session from its `notifications/initialized` is kept, so that a change of the tool list,
+    which happens outside any request (a board unplugged), reaches it as notifications/tools/list_changed;
+    2026-era clients (no handshake) hear it through subscriptions/listen.
+    """
     environ = os.environ if environ is None else environ
     forced = deferred.forced_by_env(environ)
     log.info("%s", deferred.describe_env(environ))
-    meta = deferred.MetaTools(directory)
+    meta = deferred.MetaTools(lambda: catalog.directory)
+    clients: set[Any] = set()  # the session each handshake-era client was initialized with
+    bus = InMemorySubscriptionBus()
 
     async def on_list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
         mode, trigger = deferred.list_mode(ctx.session.client_capabilities, forced)
         log.info("tools/list in %s mode: %s", mode, trigger)
-        tools = meta.tools() if mode is deferred.ListMode.DISCOVERY else directory.mcp_tools()
+        tools = meta.tools() if mode is deferred.ListMode.DISCOVERY else catalog.directory.mcp_tools()
         return types.ListToolsResult(tools=tools)
 
     async def on_call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
         if meta.handles(params.name):
             return await meta.call(params.name, params.arguments, ctx.session.report_progress)
-        return await directory.call(params.name, params.arguments, ctx.session.report_progress)
+        return await catalog.directory.call(params.name, params.arguments, ctx.session.report_progress)
 
-    return JumperlessServer(
+    async def on_initialized(ctx: ServerRequestContext[Any], params: types.NotificationParams) -> None:
+        clients.add(ctx.session)
+
+    async def tell_clients() -> None:
+        for session in list(clients):
+            try:
+                await session.send_tool_list_changed()  # no related request: the connection-wide channel
+            except Exception as exc:  # a client that went away
+                log.debug("list_changed not delivered to a closed connection: %s", exc)
+                clients.discard(session)
+        await bus.publish(ToolsListChanged())
+
+    catalog.subscribe(tell_clients)
+    server = JumperlessServer(
         "jumperless-mcp",
         version=__version__,
         instructions=INSTRUCTIONS,
         on_list_tools=on_list_tools,
         on_call_tool=on_call_tool,
+        on_subscriptions_listen=ListenHandler(bus),
     )
+    server.add_notification_handler("notifications/initialized", types.NotificationParams, on_initialized)
+    return server
 
 
-def make_board(config: Config, target: str | None = None) -> Board:
-    options: dict[str, object] = {}
-    if config.parts:
-        from jumperless_mcp.emulator.parts import load_parts
-
-        options["parts"] = load_parts(config.parts)
-    return Board(
-        target if target is not None else config.port,
-        timeout=config.timeout,
-        eager=False,
-        allow_python=config.allow_python,
-        emulator_options=options,
-    )
-
-
-@contextlib.asynccontextmanager
-async def open_board(config: Config) -> AsyncIterator[Board]:
-    """The board to serve: connected if possible; a server with no board still starts and says why per call."""
-    board = make_board(config)
-    await board.start()
-    try:
-        await board.session.connect()
-        log.info("serving %s (firmware %s, %s)", board.target.description, board.firmware, board.session.channel)
-    except BoardNotFound as exc:
-        if config.emulator_if_no_board and board.target.kind == "auto":
-            log.warning("%s; serving the virtual board instead (emulator_if_no_board)", exc)
-            await board.aclose()
-            board = make_board(config, "emulator")
-            await board.start()
-            await board.session.connect()
-        else:
-            log.warning("no board yet (%s); tools will retry on each call", exc)
-    except ConnectionProblem as exc:
-        log.warning("board not reachable yet (%s); tools will retry on each call", exc)
-    try:
-        yield board
-    finally:
-        await board.aclose()  # also stops a virtual board
-
-
-async def serve_stdio(config: Config) -> None:
-    async with open_board(config) as board:
-        server, runner = build_server(board, config)
-        log.info("%d board tools offered; waiting for an MCP client on stdin", len(runner.offered()))
+async def serve_stdio(
+    config: Config, *, reload: Callable[[], Config] | None = None, config_path: Path | None = None
+) -> None:
+    """Serve every configured board to one MCP client on stdin/stdout."""
+    async with open_bench(config, reload=reload, config_path=config_path) as federation:
+        server = federation_server(federation)
+        log.info("%d tools offered; waiting for an MCP client on stdin", len(federation.offered_names()))
         async with stdio_server() as (read, write):
             with contextlib.redirect_stdout(sys.stderr):  # stray prints must never reach the wire
                 await server.run(read, write, server.create_initialization_options())
+
+
+async def serve_http(
+    config: Config,
+    *,
+    reload: Callable[[], Config] | None = None,
+    config_path: Path | None = None,
+    sock: socket.socket | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve every configured board over Streamable HTTP at config.http (`/mcp`) until cancelled."""
+    from jumperless_mcp import http_serve
+
+    address = config.http_address()
+    if address is None:
+        raise ConfigError("http", "no address to serve on", "HOST:PORT, e.g. 127.0.0.1:8765")
+    host, port = address
+    http_serve.check_exposure(host, config.http_token)  # before any board is opened
+    async with open_bench(config, reload=reload, config_path=config_path) as federation:
+        server = federation_server(federation)
+        await http_serve.serve_http(server, host, port, config.http_token, sock=sock, on_ready=on_ready)

@@ -27,6 +27,7 @@ from jumperless_mcp.tool_context import Progress, ToolContext
 from jumperless_mcp.tool_spec import ToolSpec
 
 log = logging.getLogger("jumperless_mcp.tools")
+SUBSYSTEM_META = "jumperless/subsystem"
 PROGRESS_INTERVAL = 1.0  # seconds between progress notifications while a tool waits on a person
 
 
@@ -99,6 +100,7 @@ class ToolRunner:
                 idempotent_hint=spec.idempotent,
                 open_world_hint=spec.open_world,
             ),
+            meta={SUBSYSTEM_META: spec.subsystem},  # kept by a federating server's search
         )
 
     def mcp_tools(self) -> list[types.Tool]:

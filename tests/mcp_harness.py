@@ -77,7 +77,7 @@ async def serve(
 
 @asynccontextmanager
 async def session_with_capabilities(
-    server: Server[Any], experimental: dict[str, dict[str, Any]]
+    server: Server[Any], experimental: dict[str, dict[str, Any]], message_handler: Any = None
 ) -> AsyncIterator[ClientSession]:
     """An in-memory client session whose `initialize` carries these experimental capabilities.
 
@@ -95,7 +95,7 @@ async def session_with_capabilities(
     async with streams as ((client_read, client_write), (server_read, server_write)), anyio.create_task_group() as tg:
         options = server.create_initialization_options()
         tg.start_soon(lambda: server.run(server_read, server_write, options, raise_exceptions=True))
-        async with ClientSession(client_read, client_write) as session:
+        async with ClientSession(client_read, client_write, message_handler=message_handler) as session:
             session.adopt(await session.send_request(request, types.InitializeResult))
             await session.send_notification(types.InitializedNotification())
             yield session

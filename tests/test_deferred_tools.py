@@ -73,7 +73,7 @@ async def test_each_environment_value_gives_the_right_tool_list(jos_board: Virtu
     config = Config().validated()
     async with Board(jos_board.info()) as board:
         _, runner = build_server(board, config, environ={})
-        full = {spec.name for spec in runner.offered()}
+        full = {spec.name for spec in runner.offered()} | {"boards"}
         assert len(full) > 50 and not full & set(META_TOOLS)
         for value in FORCING:
             server, _ = build_server(board, config, environ={FORCE_ENV: value})
@@ -97,7 +97,7 @@ async def test_the_client_capability_gives_discovery_mode_and_the_log_says_why(
                 assert {t.name for t in (await session.list_tools()).tools} == set(META_TOOLS)
         assert f"discovery mode: client capability experimental.{CAPABILITY}" in caplog.text
         async with session_with_capabilities(server, {"some-other-extension": {}}) as session:
-            assert len((await session.list_tools()).tools) == len(runner.offered())
+            assert len((await session.list_tools()).tools) == len(runner.offered()) + 1  # and boards
         assert "full mode: default" in caplog.text
 
         caplog.clear()
@@ -329,7 +329,7 @@ def test_meta_tool_names_never_collide_with_board_tools() -> None:
         build_server(board, Config().validated(), [*ALL_TOOLS, clash], environ={})
     with pytest.raises(ValueError, match="clashes"):  # board "tools" + a tool "call" would be tools_call too
         runner = ToolRunner([dataclasses.replace(ALL_TOOLS[0], name="call")], _runner_without_board().context)
-        ToolDirectory({"tools": runner, "other": runner}, reserved=META_TOOLS)
+        ToolDirectory.of_runners({"tools": runner, "other": runner}, reserved=META_TOOLS)
 
 
 def test_two_board_tool_pairs_that_share_a_wire_name_are_refused() -> None:
@@ -337,7 +337,7 @@ def test_two_board_tool_pairs_that_share_a_wire_name_are_refused() -> None:
     x_on_a_b = ToolRunner([dataclasses.replace(ALL_TOOLS[0], name="x")], context)
     b_x_on_a = ToolRunner([dataclasses.replace(ALL_TOOLS[0], name="b_x")], context)
     with pytest.raises(ValueError, match=r"'a_b_x'.*clashes with board 'a_b' tool 'x'"):
-        ToolDirectory({"a_b": x_on_a_b, "a": b_x_on_a})
+        ToolDirectory.of_runners({"a_b": x_on_a_b, "a": b_x_on_a})
 
 
 @asynccontextmanager
@@ -354,7 +354,7 @@ async def two_boards(
                 "bench_a": ToolRunner(ALL_TOOLS, ToolContext(a, config, ServerMemory())),
                 "bench_b": ToolRunner(ALL_TOOLS, ToolContext(b, config, ServerMemory())),
             }
-            server = directory_server(ToolDirectory(runners, reserved=META_TOOLS), environ={})
+            server = directory_server(ToolDirectory.of_runners(runners, reserved=META_TOOLS), environ={})
             async with session_with_capabilities(server, experimental) as session:
                 yield session, vboard_a, vboard_b
 

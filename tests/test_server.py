@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from mcp import Client
 from mcp_harness import Harness, serve
 
+from jumperless_mcp.board import Board
+from jumperless_mcp.board_list import open_bench
 from jumperless_mcp.config import Config
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.server import build_server, open_board
+from jumperless_mcp.federation import Federation
+from jumperless_mcp.members import LocalMember
+from jumperless_mcp.server import build_server, federation_server
 from jumperless_mcp.tool_spec import firmware_tool
 from jumperless_mcp.tools import ALL_TOOLS
 
@@ -105,30 +108,38 @@ async def test_firmware_exceptions_come_back_with_their_message(jos_board: Virtu
 
 async def test_a_server_without_a_board_starts_and_says_why_on_each_call(tmp_path: Path) -> None:
     config = Config(port=str(tmp_path / "no-such-port"), timeout=2.0)
-    async with open_board(config) as board:
-        server, _ = build_server(board, config)
-        async with Client(server, mode="legacy") as client:
-            names = {tool.name for tool in (await client.list_tools()).tools}
-            assert {"connect", "node_voltage"} <= names  # family unknown: everything is offered
-            result = await client.call_tool("adc_read", {})
-            assert result.is_error
-            assert result.structured_content["kind"] == "board_not_found"
-            assert result.structured_content["retryable"] is True
-            assert "no-such-port" in result.structured_content["error"]
+    async with (
+        open_bench(config) as federation,
+        Client(federation_server(federation, environ={}), mode="legacy") as client,
+    ):
+        names = {tool.name for tool in (await client.list_tools()).tools}
+        assert {"connect", "node_voltage", "boards"} <= names  # family unknown: everything is offered
+        result = await client.call_tool("adc_read", {})
+        assert result.is_error
+        assert result.structured_content["kind"] == "board_not_found"
+        assert result.structured_content["retryable"] is True
+        assert "no-such-port" in result.structured_content["error"]
+        health = (await client.call_tool("boards", {})).structured_content["boards"]
+        assert health[0]["level"] == "down" and "no-such-port" in health[0]["last_error"]
 
 
-async def test_emulator_if_no_board_serves_the_virtual_board(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("jumperless_mcp.targets.find_boards", lambda: [])
+def _single_board(federation: Federation) -> Board:
+    [member] = federation.members
+    assert isinstance(member, LocalMember)
+    return member.board
+
+
+async def test_emulator_if_no_board_serves_the_virtual_board() -> None:
     config = Config(port="auto", emulator_if_no_board=True)
-    async with open_board(config) as board:
+    async with open_bench(config, scan=lambda: []) as federation:
+        board = _single_board(federation)
         assert board.virtual_board is not None and board.firmware
-        server, _ = build_server(board, config)
-        async with Client(server, mode="legacy") as client:
+        async with Client(federation_server(federation, environ={}), mode="legacy") as client:
             result = await client.call_tool("dac_get", {"channel": "DAC0"})
             assert not result.is_error and result.structured_content["voltage"] == 0.0
 
 
-async def test_without_the_fallback_auto_does_not_invent_a_board(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("jumperless_mcp.targets.find_boards", lambda: [])
-    async with open_board(Config(port="auto")) as board:
+async def test_without_the_fallback_auto_does_not_invent_a_board() -> None:
+    async with open_bench(Config(port="auto"), scan=lambda: []) as federation:
+        board = _single_board(federation)
         assert board.virtual_board is None and board.family is None

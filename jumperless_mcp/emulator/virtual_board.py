@@ -81,6 +81,7 @@ class VirtualBoard:
             self.repl.attach(InputBuffer(self._cond))
         self._thread = threading.Thread(target=self._run, name="virtual-board", daemon=True)
         self._started = False
+        self.hung = False  # firmware stuck: bytes from the host are read and dropped, nothing answers
 
     # --- public surface -------------------------------------------------------------------------
     @property
@@ -160,6 +161,13 @@ class VirtualBoard:
                 if path:
                     link.symlink_to(path)
 
+    def hang(self) -> None:
+        """Stop answering, as firmware stuck in a loop does: the ports stay open, input is ignored."""
+        self.hung = True
+
+    def unhang(self) -> None:
+        self.hung = False
+
     def inject(self, port: str, data: bytes) -> None:
         """Unsolicited output (probe banners, ANSI, SO/SI), as the firmware prints between commands."""
         target = {"main": self._main_pty, "repl": self.repl.port if self.repl else None}.get(port)
@@ -210,6 +218,8 @@ class VirtualBoard:
     def _from_host(self, port: MainPort | ReplPort, data: bytes) -> None:
         """I/O thread: interrupt code the port is running, or queue the bytes for the board thread."""
         assert port.input is not None
+        if self.hung:
+            return
         if self.runtime.running and self.runtime.owner is port:
             keep = bytearray()
             for byte in data:

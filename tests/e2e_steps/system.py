@@ -20,6 +20,15 @@ STEPS = [
             and r["last_latency_ms"] > 0
         ),
     ),
+    Step(
+        "boards",
+        check=lambda r: (
+            [(b["name"], b["prefix"], b["level"], b["firmware"]) for b in r["boards"]]
+            == [("board", "", "healthy", "5.7.0.13")]
+            and r["boards"][0]["latency_ms"] > 0
+        ),
+    ),
+    Step("boards", {"ping": "yes"}, Fails("invalid_argument", "ping")),
     Step("board_messages", {"clear": True}, lambda r: r["cleared"] and r["collected"]),
     Step("exec_python", {"code": "paths = get_all_paths()\nprint(len(paths) >= 0)"}, lambda r: "True" in r["stdout"]),
     Step("board_messages", check=lambda r: any("jl_get_all_path_info" in m for m in r["messages"])),

@@ -1,0 +1,305 @@
+"""Several boards behind one server: who they are, the tool directory over them, and when it changes.
+
+The federation owns its members (local boards and remote servers), builds the `ToolDirectory` from them
+(bare names with one member, `board_tool` with several) plus its own `boards` tool, and tells its
+listeners (the MCP server's client connections) when the offered tool list changes: a board unplugged or
+plugged back, a remote's tools changing, the board list reloaded from the config file, or a new board
+found on USB in auto mode. Each member keeps its own session and lock; nothing here serialises calls.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+import anyio
+from mcp import types
+
+from jumperless_mcp import deferred
+from jumperless_mcp.members import Member
+from jumperless_mcp.tool_context import Progress
+from jumperless_mcp.tool_directory import SINGLE_BOARD, ToolDirectory, ToolSource, board_prefix
+from jumperless_mcp.tool_runner import ToolFailure, invalid_argument, schema_violation
+from jumperless_mcp.tool_search import ToolText
+
+log = logging.getLogger("jumperless_mcp.federation")
+
+Listener = Callable[[], Awaitable[None]]
+BOARDS_TOOL = "boards"
+WATCH_INTERVAL = 1.0  # seconds between presence checks (and config / USB rescans)
+
+
+class Federation:
+    """The members behind one server and the tool directory over them."""
+
+    def __init__(self, members: Iterable[Member] = ()) -> None:
+        self._members: dict[str, Member] = {}
+        for member in members:
+            self._adopt(member)
+        self._listeners: list[Listener] = []
+        self._rejected: dict[str, str] = {}  # member name -> why its tools are not in the directory
+        self._wake = anyio.Event()
+        self._announced: tuple[str, ...] | None = None
+        self.server_tools = FederationTools(self)
+        self.directory = self._build()
+
+    # --- membership ------------------------------------------------------------------------------
+    @property
+    def members(self) -> list[Member]:
+        return list(self._members.values())
+
+    def member(self, name: str) -> Member | None:
+        return self._members.get(name)
+
+    def _adopt(self, member: Member) -> None:
+        if member.name in self._members:
+            raise ValueError(f"two boards are named {member.name!r}")
+        self._members[member.name] = member
+        member.on_change = self.poke
+
+    async def start(self) -> None:
+        """Open every member concurrently (a slow or absent board does not delay the others)."""
+        async with anyio.create_task_group() as group:
+            for member in self.members:
+                group.start_soon(member.start)
+        self._refresh()
+
+    async def aclose(self) -> None:
+        with anyio.CancelScope(shield=True):
+            for member in self.members:
+                await member.aclose()
+
+    async def add(self, member: Member) -> None:
+        self._adopt(member)
+        await member.start()
+        await self.update()
+
+    async def remove(self, name: str) -> None:
+        member = self._members.pop(name, None)
+        if member is not None:
+            member.on_change = None
+            await member.aclose()
+            await self.update()
+
+    async def replace_all(self, members: Sequence[Member]) -> None:
+        """Swap in a new member list: unchanged names stay open, the rest close or start."""
+        wanted = {member.name: member for member in members}
+        for name in [name for name in self._members if name not in wanted]:
+            old = self._members.pop(name)
+            old.on_change = None
+            await old.aclose()
+        for name, member in wanted.items():
+            if self._members.get(name) is member:
+                continue
+            old = self._members.pop(name, None)
+            if old is not None:
+                old.on_change = None
+                await old.aclose()
+            self._adopt(member)
+            await member.start()
+        self._members = {name: self._members[name] for name in wanted}  # the configured order
+        await self.update()
+
+    # --- the directory -----------------------------------------------------------------------------
+    def prefix_of(self, member: Member) -> str:
+        """The member's board name in wire names: none with a single member."""
+        return SINGLE_BOARD if len(self._members) == 1 else member.name
+
+    def _build(self) -> ToolDirectory:
+        """The directory over every member whose names fit; a member that would clash is left out and says why."""
+        several = len(self._members) > 1
+        sources: list[tuple[str, ToolSource]] = [(SINGLE_BOARD, self.server_tools)]
+        self._rejected = {}
+        directory = ToolDirectory(sources, reserved=deferred.META_TOOLS)
+        for member in self.members:
+            if hasattr(member, "gate_on_presence"):
+                member.gate_on_presence = several  # type: ignore[attr-defined]
+            candidate = [*sources, (self.prefix_of(member), member.tools)]
+            try:
+                directory = ToolDirectory(candidate, reserved=deferred.META_TOOLS)
+            except ValueError as exc:
+                self._rejected[member.name] = str(exc)
+                log.error("board %s left out of the tool list: %s", member.name, exc)
+                continue
+            sources = candidate
+        return directory
+
+    @property
+    def rejected(self) -> dict[str, str]:
+        """Members left out of the directory because their wire names would clash, and why."""
+        return dict(self._rejected)
+
+    def _refresh(self) -> None:
+        self.directory = self._build()
+
+    def offered_names(self) -> tuple[str, ...]:
+        return tuple(listing.wire_name for listing in self.directory.listings())
+
+    # --- changes -----------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        """`listener()` runs whenever the offered tool list changes."""
+        self._listeners.append(listener)
+
+    def poke(self) -> None:
+        """A member's tools or presence changed: the watcher rebuilds the directory at once."""
+        self._wake.set()
+
+    async def update(self) -> bool:
+        """Rebuild the directory and tell the listeners if the offered tools changed; True when they did."""
+        for member in self.members:
+            refresh = getattr(member, "refresh_presence", None)
+            if refresh is not None:
+                refresh()
+        self._refresh()
+        names = self.offered_names()
+        if self._announced is None:
+            self._announced = names
+            return False
+        if names == self._announced:
+            return False
+        self._announced = names
+        log.info("tool list changed: %d tools offered", len(names))
+        for listener in list(self._listeners):
+            try:
+                await listener()
+            except Exception:  # one broken client connection must not stop the others hearing
+                log.exception("could not tell a client that the tool list changed")
+        return True
+
+    async def watch(
+        self, interval: float = WATCH_INTERVAL, *, rescan: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
+        """Forever: re-check presence (and rescan config / USB with `rescan`) every `interval`, or when poked."""
+        await self.update()
+        while True:
+            with anyio.move_on_after(interval):
+                await self._wake.wait()
+            self._wake = anyio.Event()
+            if rescan is not None:
+                try:
+                    await rescan()
+                except Exception:
+                    log.exception("rescanning the board list failed; keeping the current boards")
+            await self.update()
+
+    # --- health ------------------------------------------------------------------------------------
+    async def health(self, ping: bool = True) -> list[dict[str, Any]]:
+        """Every member's health, pinged concurrently so one hung board costs only its own timeout."""
+        results: dict[str, dict[str, Any]] = {}
+
+        async def one(member: Member) -> None:
+            entry = await member.health(ping)
+            entry["prefix"] = board_prefix(self.prefix_of(member))
+            if member.name in self._rejected:
+                entry["last_error"] = self._rejected[member.name]
+            entry["tools"] = sum(1 for listing in self.directory.listings() if listing.source is member.tools)
+            results[member.name] = entry
+
+        async with anyio.create_task_group() as group:
+            for member in self.members:
+                group.start_soon(one, member)
+        return [results[member.name] for member in self.members]
+
+
+_BOARDS_DESCRIPTION = (
+    "Every board this server drives (local boards and remote servers) with its health: level "
+    "(healthy / degraded / down), firmware version, channel, latency of a fresh ping in ms, the last error, "
+    "and the prefix of its tool names (none with a single board). Remote servers list their own boards under "
+    "`boards`. Use it first on a multi-board bench to see which boards are up and what their tools are called."
+)
+_BOARDS_INPUT = {
+    "type": "object",
+    "properties": {
+        "ping": {
+            "type": "boolean",
+            "default": True,
+            "description": "ping each board now for a fresh latency (false: report the last call's)",
+        }
+    },
+    "required": [],
+    "additionalProperties": False,
+}
+_BOARD_HEALTH = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "prefix": {"type": "string", "description": "what its tool names start with (empty: bare names)"},
+        "kind": {"type": "string"},
+        "selector": {"type": "string"},
+        "present": {"type": "boolean"},
+        "level": {"type": "string", "enum": ["healthy", "degraded", "down"]},
+        "firmware": {"type": ["string", "null"]},
+        "channel": {"type": ["string", "null"]},
+        "latency_ms": {"type": ["number", "null"]},
+        "last_error": {"type": ["string", "null"]},
+        "tools": {"type": "integer", "description": "tools offered now"},
+    },
+    "required": ["name", "prefix", "kind", "selector", "present", "level", "latency_ms", "last_error", "tools"],
+}
+_BOARDS_OUTPUT = {
+    "type": "object",
+    "properties": {"boards": {"type": "array", "items": _BOARD_HEALTH}},
+    "required": ["boards"],
+}
+
+
+class FederationTools:
+    """The server's own tools (a ToolSource in the unprefixed namespace): `boards`."""
+
+    def __init__(self, federation: Federation) -> None:
+        self.federation = federation
+        self._tool = types.Tool(
+            name=BOARDS_TOOL,
+            title="Boards",
+            description=_BOARDS_DESCRIPTION,
+            input_schema=_BOARDS_INPUT,
+            output_schema=_BOARDS_OUTPUT,
+            annotations=types.ToolAnnotations(
+                read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+            ),
+        )
+
+    def tool_names(self) -> list[str]:
+        return [BOARDS_TOOL]
+
+    def unavailable_reason(self, tool: str) -> str | None:
+        return None
+
+    def mcp_tool(self, tool: str) -> types.Tool:
+        return self._tool
+
+    def search_text(self, tool: str) -> ToolText:
+        params = (("ping", "ping each board now for a fresh latency"),)
+        return ToolText(BOARDS_TOOL, "system", _BOARDS_DESCRIPTION, params)
+
+    async def call(
+        self, tool: str, arguments: dict[str, Any] | None, progress: Progress | None = None
+    ) -> types.CallToolResult:
+        arguments = arguments or {}
+        violation = schema_violation(BOARDS_TOOL, _BOARDS_INPUT, arguments)
+        if violation is not None:
+            return invalid_argument(violation.parameter, violation.message, "ping: true or false").result()
+        try:
+            boards = await self.federation.health(bool(arguments.get("ping", True)))
+        except Exception as exc:  # a bug of ours: say so instead of a JSON-RPC crash
+            log.exception("boards crashed")
+            return ToolFailure(f"internal error in boards: {type(exc).__name__}: {exc}", "internal_error").result()
+        result = {"boards": boards}
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=_boards_text(boards))], structured_content=result
+        )
+
+
+def _boards_text(boards: list[dict[str, Any]]) -> str:
+    lines = []
+    for board in boards:
+        latency = "-" if board.get("latency_ms") is None else f"{board['latency_ms']:.1f} ms"
+        where = f"tools {board['prefix']}_*" if board.get("prefix") else "bare tool names"
+        error = f", last error: {board['last_error']}" if board.get("last_error") else ""
+        version = board.get("firmware") or "-"
+        lines.append(
+            f"{board['name']} ({board['selector']}): {board['level']}, firmware {version}, "
+            f"{board.get('channel') or '-'}, latency {latency}, {where}{error}"
+        )
+    return "\n".join(lines) or "no boards configured"
