@@ -136,3 +136,56 @@ def test_a_bad_board_list_stops_the_server_naming_file_line_and_key(tmp_path: Pa
     assert (
         str(path) in done.stderr and "line 4" in done.stderr and "bench-a" in done.stderr and "bench_a" in done.stderr
     )
+
+
+async def test_serve_http_from_the_command_line_requires_its_token(tmp_path: Path) -> None:
+    import re
+    import subprocess
+
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+    from stdio_harness import server_command
+
+    token = "a-long-enough-bench-token-42"
+    env = server_env(tmp_path, JUMPERLESS_HTTP_TOKEN=token)
+    exposed = subprocess.run(
+        [*server_command(), "serve", "--http", "0.0.0.0:8765", "--port", "emulator"],
+        env=server_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert exposed.returncode == 2 and "http_token" in exposed.stderr and "0.0.0.0" in exposed.stderr
+
+    errlog = tmp_path / "server.stderr"
+    with open(errlog, "w") as err:
+        process = subprocess.Popen(
+            [*server_command(), "serve", "--http", "127.0.0.1:0", "--board", "a=emulator", "--board", "b=emulator"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=err,
+        )
+    try:
+        with anyio.fail_after(60):
+            while not (found := re.search(r"http://127\.0\.0\.1:\d+/mcp", errlog.read_text())):
+                assert process.poll() is None, errlog.read_text()
+                await anyio.sleep(0.05)
+        url = found.group(0)
+        async with httpx2.AsyncClient() as anonymous:
+            refused = await anonymous.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
+        assert refused.status_code == 401
+        headers = {"Authorization": f"Bearer {token}"}
+        async with (
+            httpx2.AsyncClient(headers=headers) as http,
+            Client(streamable_http_client(url, http_client=http), mode="legacy") as client,
+        ):
+            names = {tool.name for tool in (await client.list_tools()).tools}
+            assert {"a_connect", "b_dac_set", "boards"} <= names
+            result = await client.call_tool("b_dac_get", {"channel": "DAC0"})
+            assert not result.is_error and result.structured_content["voltage"] == 0.0  # type: ignore[index]
+        assert process.stdout is not None and process.poll() is None
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert token not in errlog.read_text()
