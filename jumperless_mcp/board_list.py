@@ -83,6 +83,10 @@ class BoardList:
             for location, name in self._auto_names.items()
         ]
 
+    def naming(self) -> str:
+        """How auto mode named the boards it found: `board1 = usb:1-1.2, board2 = usb:1-1.4`."""
+        return ", ".join(f"{name} = {location}" for location, name in self._auto_names.items())
+
     def _single(self, selector: str) -> BoardEntry:
         return BoardEntry(SINGLE_NAME, selector, replace(self.config, port=selector), origin="port")
 
@@ -110,13 +114,9 @@ class BoardList:
             found = await anyio.to_thread.run_sync(self.scan)
             entries = self.entries(found)
             if known != self._auto_names:
-                log.info("boards on USB by location: %s", _naming(self._auto_names))
+                log.info("boards on USB by location: %s", self.naming())
                 return entries
         return self.entries() if reloaded else None
-
-
-def _naming(names: dict[str, str]) -> str:
-    return ", ".join(f"{name} = {location}" for location, name in names.items())
 
 
 class Bench:
@@ -143,7 +143,7 @@ class Bench:
     async def start(self) -> None:
         entries = self.boards.entries()
         if len(entries) > 1 and entries[0].origin == "port auto":
-            log.info("several boards on USB, named by USB location order: %s", _naming(self.boards._auto_names))
+            log.info("several boards on USB, named by USB location order: %s", self.boards.naming())
         await self.federation.replace_all(self._members_for(entries))
 
     async def rescan(self) -> None:

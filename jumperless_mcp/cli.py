@@ -97,8 +97,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser, default: object) -> Non
         "--http",
         default=default,
         metavar="HOST:PORT",
-        help="serve MCP over Streamable HTTP instead of stdio (JUMPERLESS_HTTP); only loopback unless a bearer "
-        "token is set (http_token / JUMPERLESS_HTTP_TOKEN)",
+        help="serve MCP over Streamable HTTP at http://HOST:PORT/mcp instead of stdio (JUMPERLESS_HTTP); a bare "
+        "PORT means 127.0.0.1; any other host needs a bearer token (http_token / JUMPERLESS_HTTP_TOKEN)",
     )
 
 

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 FIRMWARE_MIN_VOLTS, FIRMWARE_MAX_VOLTS = -8.0, 8.0
 LOG_LEVELS = ("debug", "info", "warning", "error")
 CONFIG_ENV = "JUMPERLESS_CONFIG"
-HTTP_FORMS = "HOST:PORT with PORT 0-65535 (0: any free port), e.g. 127.0.0.1:8765, localhost:8765, [::1]:8765"
+HTTP_FORMS = "HOST:PORT or PORT (loopback) with PORT 0-65535 (0: any free port), e.g. 8765, 127.0.0.1:8765, [::1]:8765"
 
 
 class ConfigError(ArgumentError):
@@ -101,6 +101,10 @@ class Config:
 
 
 def parse_http_address(text: str) -> tuple[str, int]:
+    """HOST:PORT; a bare PORT (or :PORT) means loopback, so nothing is exposed unless a host is named."""
+    bare = text.strip().lstrip(":")
+    if bare.isdigit():
+        text = f"127.0.0.1:{bare}"
     match = re.fullmatch(r"(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:\[\]\s/@]+)):(?P<port>\d{1,5})", text.strip())
     if match is None:
         hint = "; put IPv6 hosts in brackets" if text.count(":") > 1 and "[" not in text else ""

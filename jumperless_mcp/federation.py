@@ -83,21 +83,19 @@ class Federation:
             await self.update()
 
     async def replace_all(self, members: Sequence[Member]) -> None:
-        """Swap in a new member list: unchanged names stay open, the rest close or start."""
+        """Swap in a new member list: members kept as they are stay open, the rest close or start."""
         wanted = {member.name: member for member in members}
-        for name in [name for name in self._members if name not in wanted]:
-            old = self._members.pop(name)
-            old.on_change = None
-            await old.aclose()
-        for name, member in wanted.items():
-            if self._members.get(name) is member:
-                continue
-            old = self._members.pop(name, None)
-            if old is not None:
+        for name, old in list(self._members.items()):
+            if wanted.get(name) is not old:
+                del self._members[name]
                 old.on_change = None
                 await old.aclose()
+        new = [member for name, member in wanted.items() if name not in self._members]
+        for member in new:
             self._adopt(member)
-            await member.start()
+        async with anyio.create_task_group() as group:  # concurrently: a slow board does not delay the others
+            for member in new:
+                group.start_soon(member.start)
         self._members = {name: self._members[name] for name in wanted}  # the configured order
         await self.update()
 

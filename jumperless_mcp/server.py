@@ -36,8 +36,10 @@ from jumperless_mcp.tools import ALL_TOOLS
 log = logging.getLogger("jumperless_mcp.server")
 
 INSTRUCTIONS = """\
-Tools for one Jumperless V5: a breadboard whose connections are analog crossbar switches, with DACs,
+Tools for Jumperless V5 boards: breadboards whose connections are analog crossbar switches, with DACs,
 programmable rails, ADCs, current sensors, GPIO/PWM, a waveform generator, an OLED and a probe.
+- `boards` lists the boards with their health. With several boards each tool name starts with its board's
+  name (bench_a_connect drives board bench-a); with one, the names are bare.
 - Nodes are breadboard rows 1-60 or names: D0-D13, A0-A7 (Arduino Nano header), TOP_RAIL, BOTTOM_RAIL, GND,
   DAC0, DAC1, ADC0-ADC4, ISENSE_PLUS/ISENSE_MINUS, GPIO_1-GPIO_8, UART_TX/UART_RX.
 - Start with board_info. connect/disconnect read the result back: check `ok`, the firmware refuses some

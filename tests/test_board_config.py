@@ -226,6 +226,7 @@ def test_http_settings(tmp_path: Path) -> None:
     assert load(environ={}).http_address() is None
     assert load({"http": "127.0.0.1:8765"}, environ={}).http_address() == ("127.0.0.1", 8765)
     assert load({"http": "[::1]:0"}, environ={}).http_address() == ("::1", 0)
+    assert load({"http": "8765"}, environ={}).http_address() == ("127.0.0.1", 8765)  # a bare port: loopback
     assert load(environ={"JUMPERLESS_HTTP": "localhost:9000"}).http_address() == ("localhost", 9000)
     public = load(environ={"JUMPERLESS_HTTP": "0.0.0.0:8765", "JUMPERLESS_HTTP_TOKEN": "hunter2"})
     assert public.http_address() == ("0.0.0.0", 8765) and public.http_token == "hunter2"

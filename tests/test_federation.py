@@ -195,6 +195,28 @@ async def test_one_board_keeps_bare_names_and_an_absent_board_keeps_its_tools() 
         assert result.is_error and result.structured_content["retryable"] is True
 
 
+async def test_a_2026_era_client_hears_changes_through_subscriptions_listen() -> None:
+    federation = Federation([LocalMember("a", EMULATOR), LocalMember("b", EMULATOR)])
+    await federation.start()
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(federation.watch, WATCH)
+            async with Client(federation_server(federation, environ={})) as client:  # no handshake: 2026-07-28
+                assert client.protocol_version == "2026-07-28"
+                async with client.listen(tools_list_changed=True) as events:
+                    member = federation.member("b")
+                    assert isinstance(member, LocalMember) and member.board.virtual_board is not None
+                    member.board.virtual_board.unplug()
+                    with anyio.fail_after(5):
+                        event = await events.__anext__()
+                assert "ToolsListChanged" in type(event).__name__
+                names = {tool.name for tool in (await client.list_tools()).tools}
+                assert "a_connect" in names and "b_connect" not in names
+            group.cancel_scope.cancel()
+    finally:
+        await federation.aclose()
+
+
 def test_a_board_whose_names_would_clash_is_left_out_and_says_why() -> None:
     x = dataclasses.replace(ALL_TOOLS[0], name="x")
     b_x = dataclasses.replace(ALL_TOOLS[0], name="b_x")

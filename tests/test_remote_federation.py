@@ -25,7 +25,10 @@ async def test_a_remote_server_s_boards_appear_in_the_local_server() -> None:
     await remote_side.start()
     local = None
     try:
-        async with anyio.create_task_group() as group, http_served(federation_server(remote_side, environ={}), TOKEN) as url:
+        async with (
+            anyio.create_task_group() as group,
+            http_served(federation_server(remote_side, environ={}), TOKEN) as url,
+        ):
             group.start_soon(remote_side.watch, WATCH)
             lab = RemoteBoard("lab", url, TOKEN, timeout=5)
             intruder = RemoteBoard("intruder", url, "not-the-token-at-all-0000", timeout=5)
