@@ -141,6 +141,9 @@ class Bench:
         return members
 
     async def start(self) -> None:
+        config = self.boards.config
+        if config.boards and (not is_auto(config) or config.parts):
+            log.warning("the board list decides which boards are served: the top-level port / parts are not used")
         entries = self.boards.entries()
         if len(entries) > 1 and entries[0].origin == "port auto":
             log.info("several boards on USB, named by USB location order: %s", self.boards.naming())
