@@ -292,6 +292,9 @@ async def test_cancellation_storm_leaves_no_stale_replies(
                 async with anyio.create_task_group() as group:
                     for index, step in enumerate(plan):
                         group.start_soon(one, index, *step)
+            for _ in range(3):  # on a loaded machine the storm's short limits may all expire in the queue
+                with anyio.move_on_after(timing["probe"][1]):  # waits for a touch: cancelled holding the board
+                    await board.probe_read()
             mid_flight = sum("resynchronised after: a call was cancelled" in r.getMessage() for r in caplog.records)
             assert len(completed) + len(cancelled) == len(plan)
             assert len(completed) >= 10, (len(completed), len(cancelled))
