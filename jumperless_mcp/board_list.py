@@ -124,20 +124,18 @@ class Bench:
 
     def __init__(self, boards: BoardList) -> None:
         self.boards = boards
-        self._entries: dict[str, BoardEntry] = {}
-        self._members: dict[str, Member] = {}
+        self._entries: dict[str, BoardEntry] = {}  # what each member of the federation was made from
         self.federation = Federation()
 
     def _members_for(self, entries: list[BoardEntry]) -> list[Member]:
+        """A member per entry: the federation's current one when its entry did not change, else a new one."""
         members = []
         for entry in entries:
-            old = self._entries.get(entry.name)
-            if old is None or replace(old, origin="") != replace(entry, origin="") or entry.name not in self._members:
-                self._members[entry.name] = member_for(entry)
-                self._entries[entry.name] = entry
-            members.append(self._members[entry.name])
-        for name in set(self._members) - {entry.name for entry in entries}:
-            del self._members[name], self._entries[name]
+            old, current = self._entries.get(entry.name), self.federation.member(entry.name)
+            if current is None or old is None or replace(old, origin="") != replace(entry, origin=""):
+                current = member_for(entry)
+            members.append(current)
+        self._entries = {entry.name: entry for entry in entries}
         return members
 
     async def start(self) -> None:

@@ -9,6 +9,7 @@ found on USB in auto mode. Each member keeps its own session and lock; nothing h
 
 from __future__ import annotations
 
+import collections
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
@@ -42,7 +43,8 @@ class Federation:
         self._wake = anyio.Event()
         self._announced: tuple[str, ...] | None = None
         self.server_tools = FederationTools(self)
-        self.directory = self._build()
+        self.directory: ToolDirectory
+        self._rebuild()
 
     # --- membership ------------------------------------------------------------------------------
     @property
@@ -63,24 +65,12 @@ class Federation:
         async with anyio.create_task_group() as group:
             for member in self.members:
                 group.start_soon(member.start)
-        self._refresh()
+        await self.update(rebuild=True)  # a remote's tools are known once it is connected
 
     async def aclose(self) -> None:
         with anyio.CancelScope(shield=True):
             for member in self.members:
                 await member.aclose()
-
-    async def add(self, member: Member) -> None:
-        self._adopt(member)
-        await member.start()
-        await self.update()
-
-    async def remove(self, name: str) -> None:
-        member = self._members.pop(name, None)
-        if member is not None:
-            member.on_change = None
-            await member.aclose()
-            await self.update()
 
     async def replace_all(self, members: Sequence[Member]) -> None:
         """Swap in a new member list: members kept as they are stay open, the rest close or start."""
@@ -97,22 +87,23 @@ class Federation:
             for member in new:
                 group.start_soon(member.start)
         self._members = {name: self._members[name] for name in wanted}  # the configured order
-        await self.update()
+        await self.update(rebuild=True)
 
     # --- the directory -----------------------------------------------------------------------------
     def prefix_of(self, member: Member) -> str:
         """The member's board name in wire names: none with a single member."""
         return SINGLE_BOARD if len(self._members) == 1 else member.name
 
-    def _build(self) -> ToolDirectory:
-        """The directory over every member whose names fit; a member that would clash is left out and says why."""
-        several = len(self._members) > 1
+    def _rebuild(self) -> None:
+        """The directory over every member whose names fit; a member that would clash is left out and says why.
+
+        Needed when the members or their tool names change, not when a board comes or goes: listings()
+        asks each source whether its tools are offered now.
+        """
         sources: list[tuple[str, ToolSource]] = [(SINGLE_BOARD, self.server_tools)]
         self._rejected = {}
         directory = ToolDirectory(sources, reserved=deferred.META_TOOLS)
         for member in self.members:
-            if hasattr(member, "gate_on_presence"):
-                member.gate_on_presence = several  # type: ignore[attr-defined]
             candidate = [*sources, (self.prefix_of(member), member.tools)]
             try:
                 directory = ToolDirectory(candidate, reserved=deferred.META_TOOLS)
@@ -121,15 +112,12 @@ class Federation:
                 log.error("board %s left out of the tool list: %s", member.name, exc)
                 continue
             sources = candidate
-        return directory
+        self.directory = directory
 
     @property
     def rejected(self) -> dict[str, str]:
         """Members left out of the directory because their wire names would clash, and why."""
         return dict(self._rejected)
-
-    def _refresh(self) -> None:
-        self.directory = self._build()
 
     def offered_names(self) -> tuple[str, ...]:
         return tuple(listing.wire_name for listing in self.directory.listings())
@@ -143,19 +131,17 @@ class Federation:
         """A member's tools or presence changed: the watcher rebuilds the directory at once."""
         self._wake.set()
 
-    async def update(self) -> bool:
-        """Rebuild the directory and tell the listeners if the offered tools changed; True when they did."""
+    async def update(self, *, rebuild: bool = False) -> None:
+        """Re-check presence (and rebuild the directory); tell the listeners if the offered tools changed."""
+        several = len(self._members) > 1
         for member in self.members:
-            refresh = getattr(member, "refresh_presence", None)
-            if refresh is not None:
-                refresh()
-        self._refresh()
+            member.refresh_presence(hide_when_absent=several)
+        if rebuild:
+            self._rebuild()
         names = self.offered_names()
-        if self._announced is None:
+        if self._announced is None or names == self._announced:
             self._announced = names
-            return False
-        if names == self._announced:
-            return False
+            return
         self._announced = names
         log.info("tool list changed: %d tools offered", len(names))
         for listener in list(self._listeners):
@@ -163,7 +149,6 @@ class Federation:
                 await listener()
             except Exception:  # one broken client connection must not stop the others hearing
                 log.exception("could not tell a client that the tool list changed")
-        return True
 
     async def watch(
         self, interval: float = WATCH_INTERVAL, *, rescan: Callable[[], Awaitable[None]] | None = None
@@ -173,13 +158,13 @@ class Federation:
         while True:
             with anyio.move_on_after(interval):
                 await self._wake.wait()
-            self._wake = anyio.Event()
+            poked, self._wake = self._wake.is_set(), anyio.Event()
             if rescan is not None:
                 try:
                     await rescan()
                 except Exception:
                     log.exception("rescanning the board list failed; keeping the current boards")
-            await self.update()
+            await self.update(rebuild=poked)  # poked: a member's tool names may have changed
 
     # --- health ------------------------------------------------------------------------------------
     async def health(self, ping: bool = True) -> list[dict[str, Any]]:
@@ -187,16 +172,18 @@ class Federation:
         results: dict[str, dict[str, Any]] = {}
 
         async def one(member: Member) -> None:
-            entry = await member.health(ping)
-            entry["prefix"] = board_prefix(self.prefix_of(member))
-            if member.name in self._rejected:
-                entry["last_error"] = self._rejected[member.name]
-            entry["tools"] = sum(1 for listing in self.directory.listings() if listing.source is member.tools)
-            results[member.name] = entry
+            results[member.name] = await member.health(ping)
 
         async with anyio.create_task_group() as group:
             for member in self.members:
                 group.start_soon(one, member)
+        offered = collections.Counter(id(listing.source) for listing in self.directory.listings())
+        for member in self.members:
+            entry = results[member.name]
+            entry["prefix"] = board_prefix(self.prefix_of(member))
+            entry["tools"] = offered[id(member.tools)]
+            if member.name in self._rejected:
+                entry["last_error"] = self._rejected[member.name]
         return [results[member.name] for member in self.members]
 
 

@@ -49,6 +49,10 @@ class Member(Protocol):
         """Whether the board is there now (ports exist, the remote answers): cheap, no round trip."""
         ...
 
+    def refresh_presence(self, hide_when_absent: bool) -> None:
+        """Re-check presence now; with `hide_when_absent` (several boards) its tools are unavailable while absent."""
+        ...
+
     async def health(self, ping: bool) -> dict[str, Any]:
         """{name, kind, selector, present, level, firmware, channel, latency_ms, last_error, ...}."""
         ...
@@ -110,13 +114,13 @@ class LocalMember:
         self.kind = self.board.target.kind
         self.selector = self.board.target.description
         self.runner = ToolRunner(tools, ToolContext(self.board, config, ServerMemory()))
-        self.gate_on_presence = False  # set by the federation when it hides absent boards' tools
-        self._present = True
+        self._hide_when_absent = False  # several boards: an unplugged board's tools leave the list
+        self._present = True  # as of the federation's last check (tools are listed often; USB scans are slow)
         self.tools = GatedTools(RunnerTools(self.runner), self._absent_reason)
         self.on_change: Callable[[], None] | None = None
 
     def _absent_reason(self) -> str | None:
-        if not self.gate_on_presence or self._present:
+        if not self._hide_when_absent or self._present:
             return None
         return f"board {self.name} ({self.selector}) is not plugged in; its tools come back when it is"
 
@@ -155,11 +159,9 @@ class LocalMember:
             return f"no such port: {', '.join(paths)}"
         return None
 
-    def refresh_presence(self) -> bool:
-        """Re-check presence; True when it changed (the federation then updates the tool list)."""
-        now = self.present()
-        changed, self._present = now != self._present, now
-        return changed and self.gate_on_presence
+    def refresh_presence(self, hide_when_absent: bool) -> None:
+        self._hide_when_absent = hide_when_absent
+        self._present = self.present()
 
     async def health(self, ping: bool) -> dict[str, Any]:
         problem = None

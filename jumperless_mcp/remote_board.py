@@ -109,6 +109,9 @@ class RemoteBoard:
     def present(self) -> bool:
         return self._connected.is_set()
 
+    def refresh_presence(self, hide_when_absent: bool) -> None:
+        """Nothing to poll: the session task follows the connection, and its tools are unavailable while down."""
+
     async def wait_connected(self, timeout: float) -> None:
         """Wait until the session is up; TimeoutError saying why not after `timeout` seconds."""
         with anyio.move_on_after(timeout):

@@ -24,7 +24,7 @@ from mcp import types
 from jumperless_mcp.tool_context import Progress
 from jumperless_mcp.tool_runner import ToolFailure, ToolRunner
 from jumperless_mcp.tool_search import ToolText
-from jumperless_mcp.tool_spec import TOOL_NAME
+from jumperless_mcp.tool_spec import TOOL_NAME, ToolSpec
 
 SINGLE_BOARD = ""  # the unprefixed namespace: the only board of a one-board server, and server-level tools
 
@@ -74,7 +74,7 @@ class RunnerTools:
     ) -> types.CallToolResult:
         return await self.runner.call(self._spec(tool), arguments, progress)
 
-    def _spec(self, tool: str):  # type: ignore[no-untyped-def]
+    def _spec(self, tool: str) -> ToolSpec:
         spec = self.runner.spec(tool)
         if spec is None:
             raise KeyError(tool)
@@ -159,10 +159,6 @@ class ToolDirectory:
     def find_internal(self, name: str) -> Listing | None:
         """The tool with this internal name (`board.tool`), offered or not."""
         return self._by_internal.get(name)
-
-    def names(self) -> list[str]:
-        """Every wire name, offered or not."""
-        return list(self._by_wire)
 
     def listings(self) -> list[Listing]:
         """The tools offered now (read-only mode, gates, the board's firmware and presence decide)."""
