@@ -149,3 +149,15 @@ def test_parser_reads_the_macros_and_returns_it_is_given() -> None:
     assert (table.constants["SEVEN"].type_name, table.constants["SEVEN"].value) == ("int", 7)
     assert table.node_names == {"GND": 100, "GROUND": 100}
     assert not two.accepts(1) and two.accepts(2) and not two.accepts(3)
+
+
+def test_newest_upstream_tree_has_the_parts_and_scan_api() -> None:
+    """Recorded from the public repository at 7077df9 (5.7.11): parts, projects, bg_*, USB audio, no la_*."""
+    newest = tree_for(FirmwareVersion.parse("5.7.11.0"))
+    assert newest.name == "upstream-7077df9" and newest.commit.startswith("7077df9")
+    functions = newest.table.functions
+    assert (functions["place_part"].min_args, functions["place_part"].max_args) == (3, 7)
+    assert functions["list_parts"].returns == ("list",)
+    assert functions["usb_audio_setup"].keywords == ("left", "right", "full_scale", "dc_block")
+    assert not any(name.startswith("la_") for name in functions)
+    assert tree_for(FirmwareVersion.parse("5.7.6")).name == "upstream-796c56c"

@@ -55,11 +55,11 @@ SHARED_TREES = (
     ),
     TreeSource(
         "upstream-796c56c",
-        "5.7.8",
+        "5.7.5",
         "jumperlos-upstream/modules/jumperless/modjumperless.c",
         "Architeuthis-Flux/JumperlOS",
         "796c56c",
-        "a stored upstream version between 5.7.0.13 and 5.7.11.0 (see firmware-src/README.md)",
+        "a commit of the stable-5.7.5 branch (CodeDocs/STABLE_5.7.5_RELEASE.md @8aba049): 5.7.4.1 plus fixes",
     ),
 )
 
