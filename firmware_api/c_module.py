@@ -184,14 +184,19 @@ _CONVERTERS = {
 
 
 def _argument_kind(name_pattern: str, body: str, functions: dict[str, _CFunction], depth: int = 0) -> str:
-    """How the first call that takes this argument converts it (helpers are followed a few levels)."""
+    """How the first call that takes this argument converts it (helpers and local aliases are followed)."""
     whole = re.compile(r"^\s*" + name_pattern + r"\s*$")
-    for call in re.finditer(r"(\w+)\s*\(", body):
-        arguments = _call_arguments(body, call.end())
+    use = re.compile(r"(\w+)\s*\(|\b(\w+)\s*=\s*" + name_pattern + r"\s*;")
+    for match in use.finditer(body):
+        if match.group(2):  # `mp_obj_t colors_obj = args[5];`: follow the alias from here on
+            if depth >= 3:
+                return "object"
+            return _argument_kind(re.escape(match.group(2)), body[match.end() :], functions, depth + 1)
+        arguments = _call_arguments(body, match.end())
         position = next((i for i, argument in enumerate(arguments) if whole.match(argument)), None)
         if position is None:
             continue
-        callee = call.group(1)
+        callee = match.group(1)
         if callee in _CONVERTERS:
             return _CONVERTERS[callee]
         helper = functions.get(callee)
@@ -292,10 +297,21 @@ def _return_kinds(
         return {"unknown"}
     kinds: set[str] = set()
     for match in _RETURN.finditer(function.body):
+        if _after_raise(function.body, match.start()):
+            continue  # `mp_raise_X(...); return mp_const_none;` only quiets the compiler
         kinds |= _expression_kinds(match.group(1).strip(), function, functions, types, seen | {name})
     if not _RETURN.search(function.body):
         kinds.add("unknown")  # ends in mp_raise_* or falls off the end
     return kinds
+
+
+def _after_raise(body: str, offset: int) -> bool:
+    """Whether the statement just before `offset` raises (mp_raise_* and nlr_raise never return)."""
+    before = body[:offset].rstrip()
+    if not before.endswith(";"):
+        return False
+    start = max(before.rfind(";", 0, len(before) - 1), before.rfind("{"), before.rfind("}")) + 1
+    return re.match(r"\s*(mp_raise_\w+|nlr_raise)\s*\(", before[start:]) is not None
 
 
 def _expression_kinds(

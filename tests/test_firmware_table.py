@@ -110,13 +110,14 @@ def test_constants_carry_the_firmware_types() -> None:
 def test_parser_reads_the_macros_and_returns_it_is_given() -> None:
     """The parser on a small source written for this test: every macro form and return shape."""
     source = """
-    static mp_obj_t two_func(mp_obj_t a, mp_obj_t b) { int x = get_node_value(a); float f = mp_obj_get_float(b);
-        return mp_const_none; }
+    static mp_obj_t two_func(mp_obj_t a, mp_obj_t b) { int x = get_node_value(a); mp_obj_t alias = b;
+        float f = mp_obj_get_float(alias); return mp_const_none; }
     static MP_DEFINE_CONST_FUN_OBJ_2(two_obj, two_func);
     static mp_obj_t var_func(size_t n_args, const mp_obj_t *args) {
         int n = (n_args > 1) ? mp_obj_get_int(args[1]) : 0;  // "a } in a comment"
         const char *s = mp_obj_str_get_str(args[0]);
         if (n) { return mp_obj_new_bool(n > 0 ? true : false); }
+        if (n < 0) { mp_raise_ValueError(MP_ERROR_TEXT("no")); return mp_const_none; }
         mp_obj_t d = mp_obj_new_dict(0);
         return d; }
     static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(var_obj, 1, 2, var_func);
