@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from firmware_api import nodes
-from firmware_api.catalog import Arg, ArgKind, Function, lookup
+from firmware_api.catalog import Arg, ArgKind, Firmware, Function, by_name, lookup
 from firmware_api.errors import ArgumentError, UnsupportedByFirmware
 from firmware_api.quoting import literal
-from firmware_api.versions import Family
+from firmware_api.versions import Family, FirmwareVersion
 
 DAC_CHANNEL_NODES = {nodes.DAC0: 0, nodes.DAC1: 1, nodes.TOP_RAIL: 2, nodes.BOTTOM_RAIL: 3}
 DAC_CHANNEL_NAMES = {channel: nodes.canonical_name(node_id) for node_id, channel in DAC_CHANNEL_NODES.items()}
@@ -46,10 +46,15 @@ class Call:
 
     @property
     def source(self) -> str:
-        """The call as source text; trailing arguments left at their defaults are omitted."""
+        """The call as source text, positional only.
+
+        A trailing argument is left out only when the firmware accepts the call without it and its value is
+        what the firmware uses then (`Arg.firmware_default`); everything else is sent, so `disconnect(n, -1)`
+        keeps its -1.
+        """
         args = list(self.args)
-        declared = list(self.function.args)
-        while args and not declared[len(args) - 1].required and _same(args[-1], declared[len(args) - 1].default):
+        declared = self.function.args
+        while args and _firmware_default(declared[len(args) - 1], args[-1]):
             args.pop()
         return f"{self.function.name}({', '.join(literal(a) for a in args)})"
 
@@ -59,18 +64,62 @@ class Call:
         return f"print(repr({self.source}))"
 
 
+def _firmware_default(arg: Arg, value: object) -> bool:
+    """Whether sending nothing for `arg` means exactly `value` to the firmware."""
+    return arg.omittable and _same(value, arg.firmware_default)
+
+
 def _same(value: object, default: object) -> bool:
     return type(value) is type(default) and value == default
 
 
-def build_call(name: str, family: Family, /, *args: object, **kwargs: object) -> Call:
-    """Validate arguments against the catalog entry and build the call."""
+def family_of(firmware: Firmware) -> Family:
+    return firmware.family if isinstance(firmware, FirmwareVersion) else firmware
+
+
+def build_call(name: str, firmware: Firmware, /, *args: object, **kwargs: object) -> Call:
+    """Validate arguments against the catalog entry and build the call.
+
+    `firmware` is a family, or the connected firmware's version: then a function outside its version range
+    (`Function.since/until`) is `UnsupportedByFirmware` before anything is sent.
+    """
     try:
-        function = lookup(name, family)
+        function = lookup(name, firmware)
     except KeyError:
-        raise UnsupportedByFirmware(f"{name}() is not available on {family.name} firmware") from None
+        raise UnsupportedByFirmware(_unsupported(name, firmware)) from None
     values = bind(function, args, kwargs)
-    return Call(function, tuple(coerce(arg, value) for arg, value in zip(function.args, values, strict=True)))
+    coerced = tuple(coerce(arg, value) for arg, value in zip(function.args, values, strict=True))
+    _check_counts(function, coerced)
+    return Call(function, coerced)
+
+
+def _unsupported(name: str, firmware: Firmware) -> str:
+    if isinstance(firmware, FirmwareVersion):
+        family = firmware.family
+        for entry in by_name().get(name, ()):
+            if entry.available_in(family) and entry.requirement():
+                return f"{name}() is not in firmware {firmware}: it needs firmware {entry.requirement()}"
+        return f"{name}() is not available on firmware {firmware}"
+    return f"{name}() is not available on {firmware.name} firmware"
+
+
+def _check_counts(function: Function, values: Sequence[object]) -> None:
+    """A list argument with `count_of` must hold exactly the product of those arguments (overlay colours)."""
+    by_arg = dict(zip((a.name for a in function.args), values, strict=True))
+    for arg in function.args:
+        if not arg.count_of:
+            continue
+        wanted = math.prod(int(by_arg[name]) for name in arg.count_of)  # type: ignore[call-overload]
+        got = _item_count(by_arg[arg.name])
+        if got != wanted:
+            shape = " x ".join(f"{name} {by_arg[name]}" for name in arg.count_of)
+            raise ArgumentError(arg.name, f"{got} value(s) given; {shape} needs exactly {wanted}", f"{wanted} values")
+
+
+def _item_count(value: object) -> int:
+    if isinstance(value, (list, tuple)):
+        return sum(_item_count(v) if isinstance(v, (list, tuple)) else 1 for v in value)
+    return 1
 
 
 def bind(function: Function, args: Sequence[object], kwargs: Mapping[str, object]) -> list[object]:
@@ -126,12 +175,17 @@ def allowed_values(arg: Arg) -> str:
         ArgKind.BOOL: "true, false",
         ArgKind.STR: "any text",
         ArgKind.JSON: "a JSON document (object, array, or its text)",
+        ArgKind.COLORS: f"a list of 0xRRGGBB integers (0-16777215), flat or row by row, at most {MAX_COLORS}",
     }
     if arg.kind in fixed:
         return fixed[arg.kind]
     if arg.kind is ArgKind.FLOAT:
         return _range_text(arg)
+    if arg.kind is ArgKind.STR_OR_FLOAT:
+        return f"text, or a number {_range_text(arg)}"
     lo, hi = _int_bounds(arg)
+    if arg.kind is ArgKind.STR_OR_INT:
+        return f"text, or an integer {lo}-{hi}"
     return f"{lo}-{hi}"
 
 
@@ -208,9 +262,24 @@ def _str(arg: Arg, value: object) -> str:
     return value
 
 
+def _str_or_int(arg: Arg, value: object) -> str | int:
+    """Text as it is (a digit string stays text: the firmware tells the two apart by type), else an integer."""
+    if isinstance(value, str):
+        return value
+    lo, hi = _int_bounds(arg)
+    return _ranged_int(arg, value, lo, hi, allowed_values(arg))
+
+
+def _str_or_float(arg: Arg, value: object) -> str | float:
+    """Text as it is, else a number within the argument's (float32-safe) bounds."""
+    return value if isinstance(value, str) else _float(arg, value)
+
+
 def _json(arg: Arg, value: object) -> str:
     if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"))
+        # Real characters, not \uXXXX escapes (no surrogate pairs for the firmware's JSON reader); `literal()`
+        # escapes them into the Python source.
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     if isinstance(value, str):
         try:
             json.loads(value)
@@ -218,6 +287,36 @@ def _json(arg: Arg, value: object) -> str:
             raise ArgumentError(arg.name, f"not valid JSON: {exc}", allowed_values(arg)) from None
         return value
     raise ArgumentError(arg.name, f"expected a JSON document, got {type(value).__name__}", allowed_values(arg))
+
+
+MAX_COLORS = 300  # the LED grid is 30 x 10
+
+
+def _colors(arg: Arg, value: object) -> list[object]:
+    """A list of colour ints, or of rows (lists) of them, sent as a list literal (mp_obj_get_array wants one)."""
+    allowed = allowed_values(arg)
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ArgumentError(arg.name, f"expected a non-empty list of colours, got {value!r:.60}", allowed)
+    out: list[object] = []
+    for item in value:
+        if isinstance(item, (list, tuple)):
+            if not item:
+                raise ArgumentError(arg.name, "a row of colours is empty", allowed)
+            out.append([_color(arg, c, allowed) for c in item])
+        else:
+            out.append(_color(arg, item, allowed))
+    if _item_count(out) > MAX_COLORS:
+        raise ArgumentError(arg.name, f"{_item_count(out)} colours is more than the grid holds", allowed)
+    return out
+
+
+def _color(arg: Arg, value: object, allowed: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArgumentError(arg.name, f"expected a 0xRRGGBB integer, got {value!r:.60}", allowed)
+    lo, hi = _int_bounds(arg)
+    if not lo <= value <= hi:
+        raise ArgumentError(arg.name, f"colour {value} is out of range", allowed)
+    return value
 
 
 def _dac_channel(arg: Arg, value: object) -> int:
@@ -271,4 +370,7 @@ _CONVERTERS = {
     ArgKind.BOOL: _bool,
     ArgKind.STR: _str,
     ArgKind.JSON: _json,
+    ArgKind.COLORS: _colors,
+    ArgKind.STR_OR_INT: _str_or_int,
+    ArgKind.STR_OR_FLOAT: _str_or_float,
 }

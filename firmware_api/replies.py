@@ -98,6 +98,43 @@ def parse_literal(text: str) -> object:
         raise ReplyParseError(f"not a Python literal: {text!r} ({exc})") from None
 
 
+def parse_optional_dict(text: str) -> dict[object, object] | None:
+    """A dict (get_net_current's {current_mA, voltage, from_node, to_node}), or None.
+
+    MicroPython prints a non-finite float as a bare `nan` / `inf`, which `ast.literal_eval` refuses, so the
+    values are read with a literal reader that also knows those two names."""
+    if text.strip() == "None":
+        return None
+    try:
+        value = _literal_value(ast.parse(text.strip(), mode="eval").body)
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError) as exc:
+        raise ReplyParseError(f"not a Python literal: {text!r} ({exc})") from None
+    if not isinstance(value, dict):
+        raise ReplyParseError(f"expected a dict or None, got {text!r}")
+    return value
+
+
+def _literal_value(node: ast.expr) -> object:
+    """`ast.literal_eval` for the shapes the firmware prints, plus MicroPython's `nan` and `inf`."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in ("nan", "inf"):
+        return float(node.id)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        number = _literal_value(node.operand)
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            raise ValueError(f"a sign before {number!r}")
+        return -number if isinstance(node.op, ast.USub) else number
+    if isinstance(node, ast.Dict):
+        if any(key is None for key in node.keys):
+            raise ValueError("** in a dict")
+        return {_literal_value(k): _literal_value(v) for k, v in zip(node.keys, node.values, strict=True)}  # type: ignore[arg-type]
+    if isinstance(node, (ast.List, ast.Tuple)):
+        items = [_literal_value(item) for item in node.elts]
+        return items if isinstance(node, ast.List) else tuple(items)
+    raise ValueError(f"not a literal: {ast.dump(node)[:60]}")
+
+
 def parse_str(text: str) -> str:
     value = parse_literal(text)
     if not isinstance(value, str):
@@ -151,6 +188,7 @@ _PARSERS: dict[Returns, Callable[[str], object]] = {
     Returns.NODE: parse_node,
     Returns.JSON: parse_json,
     Returns.LITERAL: parse_literal,
+    Returns.OPTIONAL_DICT: parse_optional_dict,
     Returns.BYTES: parse_bytes,
 }
 

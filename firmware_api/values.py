@@ -1,8 +1,11 @@
 """The firmware's bool-like return types, as host-side enums (protocol §4.1).
 
 Each member's name is what the firmware prints; its value is what `int()` of
-the firmware object gives. Both families share them, with one spelling
-difference: 5.3.x prints the empty pull as NONE, JumperlOS as NO_PULL.
+the firmware object gives. Both families share them, with two differences in
+how a pull prints: JumperlOS prints the empty pull as NO_PULL, and 5.3.x
+prints both the empty pull and the bus keeper as NONE (V5 mjc
+`gpio_pull_print` :623 knows only 1, -1 and "else"), so a 5.3.x read-back of
+NONE cannot tell the two apart.
 """
 
 from __future__ import annotations
@@ -39,7 +42,13 @@ class GPIOPull(enum.IntEnum):
         """The repr the given firmware family prints for this pull."""
         if self is GPIOPull.NONE and family is Family.JUMPERLOS:
             return "NO_PULL"
+        if self is GPIOPull.BUS_KEEPER and family is Family.LEGACY:
+            return "NONE"  # V5 mjc gpio_pull_print :623
         return self.name
+
+    def read_back(self, family: Family) -> frozenset[GPIOPull]:
+        """Every pull that prints like this one on `family`: what a read-back of it may really be."""
+        return frozenset(pull for pull in GPIOPull if pull.printed(family) == self.printed(family))
 
 
 class ProbeButton(enum.IntEnum):

@@ -23,10 +23,10 @@ from typing import Any
 import anyio
 
 from firmware_api import nodes
-from firmware_api.calls import build_call
-from firmware_api.catalog import CATALOG, ArgKind, Function, Returns, functions
+from firmware_api.calls import build_call, family_of
+from firmware_api.catalog import CATALOG, ArgKind, Firmware, Function, Returns, functions
 from firmware_api.errors import FirmwareError, FirmwareNameError, UnsupportedByFirmware
-from firmware_api.versions import Family
+from firmware_api.versions import Family, FirmwareVersion
 from jumperless_mcp.errors import ArgumentError, ForbiddenConnection, JumperlessError
 from jumperless_mcp.session import Health, Session
 from jumperless_mcp.steps import Step, parse_values, render
@@ -146,6 +146,11 @@ class Board:
         return str(self.session.version) if self.session.version else None
 
     @property
+    def version(self) -> FirmwareVersion | None:
+        """The connected firmware's version (None before the first connection)."""
+        return self.session.version
+
+    @property
     def virtual_board(self):  # type: ignore[no-untyped-def]
         """The in-process VirtualBoard of an `emulator` target (None otherwise)."""
         return self.target.virtual_board
@@ -161,7 +166,7 @@ class Board:
     # --- generic calls ---------------------------------------------------------------------------
     async def call(self, name: str, /, *args: object, timeout: float | None = None, **kwargs: object) -> Any:
         """Any catalog function or alias by name: `await board.call("set_dac", 0, 1.5)`."""
-        step = await self._prepare(lambda family: plain_step(name, family, args, kwargs), name, args, kwargs)
+        step = await self._prepare(lambda firmware: plain_step(name, firmware, args, kwargs), name, args, kwargs)
         return (await self._run([step], timeout))[0]
 
     def batch(self) -> Batch:
@@ -169,8 +174,8 @@ class Board:
         return Batch(self)
 
     async def run_batch(self, batch: Batch, timeout: float | None = None) -> list[object]:
-        family = await self._family()
-        steps = [build(family) for build in batch._builders]
+        firmware = await self._firmware()
+        steps = [build(firmware) for build in batch._builders]
         results = await self._run(steps, timeout, partial=batch._pending)
         return results
 
@@ -204,13 +209,13 @@ class Board:
         """
         args = (node1, node2)
         options = {"duplicates": duplicates, "save": save}
-        step = await self._prepare(lambda family: connect_step(family, *args, **options), "connect", args, {})
+        step = await self._prepare(lambda firmware: connect_step(firmware, *args, **options), "connect", args, {})
         return (await self._run([step], timeout))[0]  # type: ignore[return-value]
 
     async def disconnect(self, node1: int | str, node2: int | str = -1, *, timeout: float | None = None) -> Any:
         """Remove a bridge (or every bridge on node1 when node2 is -1), then read back."""
         step = await self._prepare(
-            lambda family: disconnect_step(family, node1, node2), "disconnect", (node1, node2), {}
+            lambda firmware: disconnect_step(firmware, node1, node2), "disconnect", (node1, node2), {}
         )
         return (await self._run([step], timeout))[0]
 
@@ -227,15 +232,19 @@ class Board:
 
     # --- internals -------------------------------------------------------------------------------
     async def _family(self) -> Family:
-        if self.session.family is None:
+        return (await self._firmware()).family
+
+    async def _firmware(self) -> FirmwareVersion:
+        """The connected firmware's version (connecting first if needed): calls are checked against it."""
+        if self.session.version is None:
             await self.session.connect()
-        assert self.session.family is not None
-        return self.session.family
+        assert self.session.version is not None
+        return self.session.version
 
     async def _prepare(self, build, name: str, args: Sequence[object], kwargs: Mapping[str, object]) -> Step:  # type: ignore[no-untyped-def]
-        if self.session.family is None:
+        if self.session.version is None:
             prevalidate(name, args, kwargs)  # bad input fails before even the handshake
-        return build(await self._family())
+        return build(await self._firmware())
 
     async def _run(
         self, steps: list[Step], timeout: float | None, partial: list[Pending] | None = None
@@ -288,27 +297,29 @@ class Batch:
         return len(self._builders)
 
     def _record(self, build, name: str, args: Sequence[object], kwargs: Mapping[str, object]) -> Pending:  # type: ignore[no-untyped-def]
-        family = self._board.session.family
-        if family is None:
+        firmware = self._board.session.version
+        if firmware is None:
             prevalidate(name, args, kwargs)
         else:
-            build(family)  # validate now, so the error points at this line
+            build(firmware)  # validate now, so the error points at this line
         pending = Pending(name)
         self._builders.append(build)
         self._pending.append(pending)
         return pending
 
     def call(self, name: str, /, *args: object, **kwargs: object) -> Pending:
-        return self._record(lambda family: plain_step(name, family, args, kwargs), name, args, kwargs)
+        return self._record(lambda firmware: plain_step(name, firmware, args, kwargs), name, args, kwargs)
 
     def connect(
         self, node1: int | str, node2: int | str, *, duplicates: int | None = None, save: bool | None = None
     ) -> Pending:
         options = {"duplicates": duplicates, "save": save}
-        return self._record(lambda family: connect_step(family, node1, node2, **options), "connect", (node1, node2), {})
+        return self._record(
+            lambda firmware: connect_step(firmware, node1, node2, **options), "connect", (node1, node2), {}
+        )
 
     def disconnect(self, node1: int | str, node2: int | str = -1) -> Pending:
-        return self._record(lambda family: disconnect_step(family, node1, node2), "disconnect", (node1, node2), {})
+        return self._record(lambda firmware: disconnect_step(firmware, node1, node2), "disconnect", (node1, node2), {})
 
     async def run(self, timeout: float | None = None) -> list[object]:
         if not self._builders:
@@ -326,8 +337,8 @@ class Batch:
 # --- steps ---------------------------------------------------------------------------------------
 
 
-def plain_step(name: str, family: Family, args: Sequence[object], kwargs: Mapping[str, object]) -> Step:
-    call = build_call(name, family, *args, **kwargs)
+def plain_step(name: str, firmware: Firmware, args: Sequence[object], kwargs: Mapping[str, object]) -> Step:
+    call = build_call(name, firmware, *args, **kwargs)
     if call.function.name.startswith("print_"):
         live = call.function.name in LIVE_MODE
         return Step([call], lambda values, outputs: clean_text(outputs[0]), label=name, nudge_main=live)
@@ -345,27 +356,28 @@ def _forbid(family: Family, a: int, b: int) -> None:
 
 
 def connect_step(
-    family: Family, node1: object, node2: object, *, duplicates: int | None = None, save: bool | None = None
+    firmware: Firmware, node1: object, node2: object, *, duplicates: int | None = None, save: bool | None = None
 ) -> Step:
+    family = family_of(firmware)
     if family is Family.LEGACY:
         if duplicates is not None:
             raise ArgumentError("duplicates", "firmware before 5.6 has no duplicates argument", "leave it out")
-        call = build_call("connect", family, node1, node2, True if save is None else save)
+        call = build_call("connect", firmware, node1, node2, True if save is None else save)
         checkable = bool(call.args[2])  # 5.3.x is_connected only reads the saved file
     else:
         if save is not None:
             raise ArgumentError("save", "JumperlOS connect() has no save argument (use nodes_save)", "leave it out")
-        call = build_call("connect", family, node1, node2, -1 if duplicates is None else duplicates)
+        call = build_call("connect", firmware, node1, node2, -1 if duplicates is None else duplicates)
         checkable = True
     a, b = call.args[0], call.args[1]
     _forbid(family, a, b)  # type: ignore[arg-type]
     if not checkable:
         return Step([call], lambda values, outputs: ConnectionResult("connect", a, b, False, False), label="connect")  # type: ignore[arg-type]
-    checks = [build_call("is_connected", family, a, b)]
+    checks = [build_call("is_connected", firmware, a, b)]
     if family is Family.JUMPERLOS:
         # is_connected only says the bridge is stored; a bridge that would merge two special nets
         # (a row already on GND, then to TOP_RAIL) or has no free path is kept but never routed.
-        checks.append(build_call("get_path_between", family, a, b))
+        checks.append(build_call("get_path_between", firmware, a, b))
     return Step(
         [call, *checks],
         lambda values, outputs: ConnectionResult("connect", a, b, bool(values[1]) and _routed(*values[2:]), True),  # type: ignore[arg-type]
@@ -379,12 +391,12 @@ def _routed(path: object = True) -> bool:
     return path is not None and not (isinstance(path, dict) and path.get("net", 1) in (-1, 0))
 
 
-def disconnect_step(family: Family, node1: object, node2: object) -> Step:
-    call = build_call("disconnect", family, node1, node2)
+def disconnect_step(firmware: Firmware, node1: object, node2: object) -> Step:
+    call = build_call("disconnect", firmware, node1, node2)
     a, b = call.args[0], call.args[1]
     if b == -1:
         return Step([call], lambda values, outputs: None, label="disconnect")
-    check = build_call("is_connected", family, a, b)
+    check = build_call("is_connected", firmware, a, b)
     return Step(
         [call, check],
         lambda values, outputs: ConnectionResult("disconnect", a, b, bool(values[1]), True),  # type: ignore[arg-type]
@@ -453,6 +465,9 @@ _ANNOTATIONS: dict[ArgKind, object] = {
     ArgKind.BOOL: bool,
     ArgKind.STR: str,
     ArgKind.JSON: str | dict | list,
+    ArgKind.COLORS: list,
+    ArgKind.STR_OR_INT: str | int,
+    ArgKind.STR_OR_FLOAT: str | float,
 }
 _RETURNS: dict[Returns, object] = {
     Returns.NONE: None,
@@ -464,6 +479,7 @@ _RETURNS: dict[Returns, object] = {
     Returns.CONNECTION_STATE: bool,
     Returns.NODE: int,
     Returns.JSON: dict,
+    Returns.OPTIONAL_DICT: dict | None,
     Returns.BYTES: bytes | None,
 }
 
@@ -488,10 +504,12 @@ def _signature(function: Function, *, is_async: bool) -> inspect.Signature:
 def _describe(function: Function, families: Family) -> str:
     where = {Family.BOTH: "all firmware", Family.JUMPERLOS: "JumperlOS >= 5.6 only", Family.LEGACY: "5.3.x only"}
     lines = [function.doc or f"The firmware's {function.name}().", "", f"Available on: {where[families]}."]
+    if function.requirement():
+        lines.append(f"Needs firmware {function.requirement()}.")
     if function.aliases:
         lines.append(f"Firmware aliases: {', '.join(function.aliases)}.")
     if function.blocking:
-        lines.append(f"Waits for the user; the default timeout is {BLOCKING_TIMEOUT:g} s.")
+        lines.append(f"May take long (waits for the user or measures); the default timeout is {BLOCKING_TIMEOUT:g} s.")
     if function.name.startswith("print_"):
         lines.append("Returns the text the firmware printed.")
     return "\n".join(lines)

@@ -4,7 +4,7 @@ Each board gets a name (its tools are offered as `NAME_tool` when there are seve
 this machine or the URL of another `jumperless-mcp serve --http`:
 
     [boards.bench-a]
-    port = "usb:1-1.4"          # USB location (`jumperless-mcp ports`), a port path, "emulator" or "emulator:legacy"
+    port = "usb:1-1.4"          # USB location (`jumperless-mcp ports`), a port path, "emulator" or "emulator:PERSONA"
     read_only = true            # optional per-board limits, override the top-level settings
     max_voltage = 5.0
     min_voltage = 0.0
@@ -13,7 +13,7 @@ this machine or the URL of another `jumperless-mcp serve --http`:
 
     [boards.bench-b]
     port = "emulator"
-    persona = "legacy"          # emulator only: jumperlos (default) or legacy
+    persona = "legacy"          # emulator only: jumperlos (default), jumperlos-upstream, jumperlos-5.7.5 or legacy
     parts = "divider.toml"      # emulator only: parts file, relative to the config file's directory
 
     [boards.lab]
@@ -42,15 +42,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from jumperless_mcp.config import RELATED_KEYS, Config, ConfigError, ConfigFile, convert_setting
-from jumperless_mcp.targets import EMULATOR_PERSONAS
+from jumperless_mcp.personas import DEFAULT_PERSONA, EMULATOR_PERSONAS, emulator_selectors
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 MAX_NAME_LENGTH = 20  # wire names are prefix_tool, <= 64 characters even when a remote nests its own prefix
 NAME_RULE = "lowercase kebab- or snake-case starting with a letter, at most 20 characters (e.g. bench-a, lab_2)"
 REMOTE_TOKEN_ENV = "JUMPERLESS_REMOTE_TOKEN"
-BOARD_FORMS = (
-    "NAME=usb:<location>, NAME=<port path>, NAME=emulator, NAME=emulator:legacy, NAME=http(s)://HOST[:PORT]/mcp"
-)
+BOARD_FORMS = f"NAME=usb:<location>, NAME=<port path>, {emulator_selectors('NAME=')}, NAME=http(s)://HOST[:PORT]/mcp"
 LIMIT_KEYS = ("read_only", "allow_python", "max_voltage", "min_voltage", "timeout")
 LOCAL_ONLY = ("port", "persona", "parts", "allow_python", "max_voltage", "min_voltage")
 REMOTE_ONLY = ("url", "token", "token_env")
@@ -256,7 +254,7 @@ def _local(name: str, table: Mapping[str, object], place: _Place) -> tuple[str, 
     for key in REMOTE_ONLY:
         if key in table:
             raise place.error(key, f"{key} is only for a remote board (url = ...), not a port", LOCAL_KEYS)
-    port = _text(table, "port", place, "usb:<location>, a port path, emulator, emulator:legacy")
+    port = _text(table, "port", place, f"usb:<location>, a port path, {emulator_selectors()}")
     emulator = port == "emulator" or port.startswith("emulator:")
     if not emulator:
         for key in ("persona", "parts"):
@@ -268,7 +266,7 @@ def _local(name: str, table: Mapping[str, object], place: _Place) -> tuple[str, 
     personas = ", ".join(EMULATOR_PERSONAS)
     persona = port.partition(":")[2] or None
     if persona is not None and persona not in EMULATOR_PERSONAS:
-        raise place.error("port", f"unknown emulator persona in {port!r}", "emulator, emulator:legacy")
+        raise place.error("port", f"unknown emulator persona in {port!r}", emulator_selectors())
     if "persona" in table:
         chosen = table["persona"]
         if chosen not in EMULATOR_PERSONAS:
@@ -276,7 +274,7 @@ def _local(name: str, table: Mapping[str, object], place: _Place) -> tuple[str, 
         if persona is not None and chosen != persona:
             raise place.error("persona", f"persona {chosen!r} contradicts port {port!r}", personas)
         persona = str(chosen)
-    selector = "emulator" if persona in (None, "jumperlos") else f"emulator:{persona}"
+    selector = "emulator" if persona in (None, DEFAULT_PERSONA) else f"emulator:{persona}"
     parts = None
     if "parts" in table:
         parts = _parts(table, place)

@@ -2,7 +2,8 @@
 
     "auto"                 the only Jumperless on USB (error if none or several)
     "usb:1-1.4"            the board at that USB location (see `jumperless-mcp ports`)
-    "emulator[:legacy]"    a virtual board started in this process, on pseudo-terminals
+    "emulator[:PERSONA]"   a virtual board started in this process, on pseudo-terminals (personas:
+                           jumperlos (default), jumperlos-upstream, jumperlos-5.7.5, legacy)
     '{"main": ..., "repl": ...}'  the mapping `jumperless-mcp emulate` prints (or a dict)
     "/dev/ttyACM0", "COM5" a main or REPL port; which one is found out by talking to it
 
@@ -18,10 +19,10 @@ from pathlib import Path
 
 from jumperless_mcp.discovery import ROLES, BoardPorts, find_boards, sibling_ports
 from jumperless_mcp.errors import ArgumentError, BoardNotFound
+from jumperless_mcp.personas import DEFAULT_PERSONA, EMULATOR_PERSONAS, emulator_selectors
 
 ENV_VAR = "JUMPERLESS_PORT"
 TargetSpec = str | Mapping[str, object] | BoardPorts | None
-EMULATOR_PERSONAS = ("jumperlos", "legacy")
 
 
 class Target:
@@ -48,9 +49,9 @@ class Target:
         if text.startswith("usb:"):
             return "usb"
         if text == "emulator" or text.startswith("emulator:"):
-            persona = text.partition(":")[2] or "jumperlos"
+            persona = text.partition(":")[2] or DEFAULT_PERSONA
             if persona not in EMULATOR_PERSONAS:
-                raise ArgumentError("port", f"unknown emulator persona {persona!r}", "emulator, emulator:legacy")
+                raise ArgumentError("port", f"unknown emulator persona {persona!r}", emulator_selectors())
             self.persona = persona
             return "emulator"
         if text.startswith("{"):
@@ -118,7 +119,7 @@ class Target:
         return boards[0]
 
 
-_ALLOWED = 'auto, emulator, emulator:legacy, usb:<location>, a device path, or {"main": ..., "repl": ...}'
+_ALLOWED = f'auto, {emulator_selectors()}, usb:<location>, a device path, or {{"main": ..., "repl": ...}}'
 
 
 def ports_from_mapping(mapping: Mapping[str, object]) -> BoardPorts:

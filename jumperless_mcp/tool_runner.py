@@ -82,6 +82,9 @@ class ToolRunner:
         if family is not None and not spec.families & family:
             firmware = self.context.board.firmware
             return f"{spec.name} needs {_family_words(spec.families)}; this board runs firmware {firmware}"
+        version = self.context.board.version
+        if version is not None and not spec.serves(version):
+            return f"{spec.name} needs firmware {spec.version_words()}; this board runs firmware {version}"
         return None
 
     def offered(self) -> list[ToolSpec]:

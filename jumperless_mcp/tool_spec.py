@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from firmware_api import calls, nodes
 from firmware_api.catalog import REQUIRED, Arg, ArgKind, Function, by_name
-from firmware_api.versions import Family
+from firmware_api.versions import Family, FirmwareVersion
 from jumperless_mcp.values import to_json
 
 if TYPE_CHECKING:
@@ -67,6 +67,8 @@ class ToolSpec:
     blocking: bool = False  # waits on a person: progress notifications while waiting
     gate: str | None = None  # "python": only when running arbitrary Python is enabled
     optional_output: tuple[str, ...] = ()  # output keys that may be absent
+    since: FirmwareVersion | None = None  # first firmware version that can serve it (catalog Function.since)
+    until: FirmwareVersion | None = None  # first firmware version that no longer can (catalog Function.until)
 
     def __post_init__(self) -> None:
         if not TOOL_NAME.match(self.name):
@@ -91,6 +93,16 @@ class ToolSpec:
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
+
+    def serves(self, version: FirmwareVersion) -> bool:
+        """Whether firmware `version` can serve this tool (its family and version range)."""
+        in_range = (self.since is None or version >= self.since) and (self.until is None or version < self.until)
+        return bool(self.families & version.family) and in_range
+
+    def version_words(self) -> str:
+        """The version range in words ("" when every version of its families serves it)."""
+        parts = ([f"{self.since} or later"] if self.since else []) + ([f"before {self.until}"] if self.until else [])
+        return " and ".join(parts)
 
     def render(self, result: dict[str, Any]) -> str:
         return self.text(result) if self.text is not None else json.dumps(result)
@@ -203,6 +215,13 @@ def from_arg(arg: Arg, description: str = "") -> Param:
         return boolean(arg.name, description, default)
     if arg.kind is ArgKind.JSON:
         return document(arg.name, description)
+    if arg.kind is ArgKind.COLORS:
+        color = {"type": "integer", "minimum": 0, "maximum": 0xFFFFFF}
+        items = {"anyOf": [color, {"type": "array", "items": color, "minItems": 1}]}
+        schema = _described(
+            {"type": "array", "items": items, "minItems": 1, "maxItems": calls.MAX_COLORS}, description, REQUIRED
+        )
+        return Param(arg.name, schema, True, calls.allowed_values(arg))
     return text(arg.name, description, default=default)
 
 
@@ -226,6 +245,14 @@ def _families(function: str) -> Family:
     for entry in by_name()[function]:
         families |= entry.families
     return families
+
+
+def firmware_range(*functions: str) -> dict[str, FirmwareVersion | None]:
+    """`since`/`until` for a tool that needs all these catalog functions (the narrowest of their ranges)."""
+    entries = [entry for function in functions for entry in by_name()[function]]
+    starts = [entry.since for entry in entries if entry.since is not None]
+    ends = [entry.until for entry in entries if entry.until is not None]
+    return {"since": max(starts) if starts else None, "until": min(ends) if ends else None}  # type: ignore[type-var]
 
 
 def firmware_tool(
@@ -275,6 +302,7 @@ def firmware_tool(
         open_world=open_world,
         families=_families(function),
         blocking=blocking,
+        **firmware_range(function),
     )
 
 

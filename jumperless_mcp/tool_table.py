@@ -17,7 +17,9 @@ def summary(spec: ToolSpec) -> str:
 
 
 def _firmware(spec: ToolSpec) -> str:
-    return {Family.JUMPERLOS: "JumperlOS", Family.LEGACY: "5.3.x"}.get(spec.families, "all")
+    family = {Family.JUMPERLOS: "JumperlOS", Family.LEGACY: "5.3.x"}.get(spec.families, "all")
+    versions = spec.version_words()
+    return f"{family} {versions}" if versions else family
 
 
 def _effect(spec: ToolSpec) -> str:

@@ -32,6 +32,7 @@ from jumperless_mcp.errors import (
     UnsupportedByFirmware,
 )
 
+SCAN_SINCE = by_name()["get_node_voltage"][0].since  # the first firmware with the net scan
 SCALE = 0.05  # legacy boards: the 1 s `>` collector becomes 50 ms
 PERSONAS = ("jumperlos", "legacy")
 FAMILY = {"jumperlos": Family.JUMPERLOS, "legacy": Family.LEGACY}
@@ -109,6 +110,8 @@ KIND_SAMPLES: dict[ArgKind, object] = {
     ArgKind.WAVE: "sine",
     ArgKind.BOOL: True,
     ArgKind.STR: "sweep",
+    ArgKind.STR_OR_INT: "sweep",
+    ArgKind.STR_OR_FLOAT: 1.5,
 }
 NODE_SAMPLES = {"node1": 1, "node2": 2}
 
@@ -148,6 +151,7 @@ RETURN_TYPES: dict[Returns, tuple[type, ...]] = {
     Returns.NODE: (int,),
     Returns.JSON: (dict, list),
     Returns.LITERAL: LITERALS,
+    Returns.OPTIONAL_DICT: (dict, type(None)),
     Returns.BYTES: (bytes, type(None)),
 }
 
@@ -197,16 +201,16 @@ def test_method_names_match_the_catalog_per_family() -> None:
 
 async def test_every_board_method_runs_on_the_connected_family(board: Board, persona: str) -> None:
     family = FAMILY[persona]
-    assert board.family is family
+    assert board.family is family and board.version is not None
     probe = board.virtual_board.probe
     await board.nodes_clear()
     seen: set[str] = set()
     before = calls(board)
-    for function in functions(family):
+    for function in functions(board.version):  # the connected firmware's functions (version-gated ones left out)
         args = [sample(function, arg) for arg in function.args if arg.required]
-        if function.name == "probe_read":
+        if function.name in ("probe_read", "probe_read_blocking"):
             probe.touch(12)  # scripted first, so the blocking read returns at once
-        elif function.name == "probe_button":
+        elif function.name in ("probe_button", "probe_button_blocking"):
             probe.press("CONNECT")
         method = getattr(board, function.name)
         if function.name == "run_app":
@@ -219,16 +223,16 @@ async def test_every_board_method_runs_on_the_connected_family(board: Board, per
         assert isinstance(result, expected_types(function)), (function.name, result)
         if function.returns in (Returns.INT, Returns.FLOAT):
             assert not isinstance(result, bool), function.name
-        if function.name == "probe_read":
+        if function.name in ("probe_read", "probe_read_blocking"):
             assert result.row == 12 and result.touched
-        elif function.name == "probe_button":
+        elif function.name in ("probe_button", "probe_button_blocking"):
             assert result is ProbeButton.CONNECT
         elif function.name == "node":
             assert result == 83
         elif function.name == "connect":
             assert result.ok
         seen.add(function.name)
-    assert seen == method_names(family)
+    assert seen == method_names(board.version)
     assert calls(board) - before == len(seen)  # one round trip each, run_app's error included
     assert (await board.ping()).level == "healthy"  # nothing above left the board unusable
 
@@ -245,11 +249,45 @@ async def test_jumperlos_functions_are_refused_on_legacy_without_a_round_trip(le
 
 
 async def test_get_state_is_jumperlos_only(legacy: Board) -> None:
-    with pytest.raises(UnsupportedByFirmware, match=r"get_state\(\) is not available on LEGACY"):
+    with pytest.raises(UnsupportedByFirmware, match=r"get_state\(\) is not available on firmware 5\.3\.2\.4"):
         await legacy.get_state()
     with pytest.raises(UnsupportedByFirmware):
         legacy.batch().get_state()  # refused when recorded, not when the batch runs
     assert calls(legacy) == 0
+
+
+async def test_functions_of_other_firmware_versions_are_refused_without_a_round_trip(jos: Board) -> None:
+    """The net scan is upstream-only (catalog.SCAN_SINCE); the virtual board runs 5.7.0.13: refused unsent."""
+    assert str(jos.version) == "5.7.0.13"
+    for name, args in (("get_node_voltage", (12,)), ("get_net_current", (6,)), ("get_path_current", (0,))):
+        expected = f"{name}() is not in firmware 5.7.0.13: it needs firmware {SCAN_SINCE} or later"
+        with pytest.raises(UnsupportedByFirmware, match=re.escape(expected)):
+            await getattr(jos, name)(*args)
+        with pytest.raises(UnsupportedByFirmware):
+            jos.batch().call(name, *args)
+    with pytest.raises(UnsupportedByFirmware, match="node_voltage"):
+        await jos.call("node_voltage", 12)  # the alias too
+    assert calls(jos) == 0
+    assert f"Needs firmware {SCAN_SINCE} or later." in (Board.get_net_current.__doc__ or "")
+
+
+async def test_net_color_hsv_gives_the_brightness_asked_for(jos: Board) -> None:
+    """S1: the firmware takes an omitted value (brightness) as 32/255; the host sends the 1.0 it defaults to."""
+    await jos.connect(20, 21)
+    net = 6  # the first net after GND, the rails and the DACs
+    assert "20" in await jos.get_net_nodes(net)
+    assert await jos.set_net_color_hsv(net, 0.0) is True
+    assert await jos.get_net_color(net) == 0xFF0000  # full red, not the firmware's dim default (0x200000)
+    assert await jos.set_net_color_hsv(net, 0.0, value=0.5) is True
+    assert await jos.get_net_color(net) == 0x7F0000  # 0.5 x 255, truncated as the firmware does
+
+
+async def test_non_blocking_probe_names_return_at_once(board: Board) -> None:
+    """Audit §1.1 #14: these names never wait (the board has no touch or press scripted)."""
+    assert await board.probe_read_nonblocking() == ProbePad("NO_PAD")
+    assert await board.check_button() is ProbeButton.NONE
+    assert await board.probe_button_nonblocking() is ProbeButton.NONE
+    assert await board.call("button_check", timeout=5) is ProbeButton.NONE
 
 
 async def test_blocking_probe_calls_can_be_asked_not_to_wait(board: Board) -> None:

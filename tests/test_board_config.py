@@ -81,6 +81,28 @@ def test_a_board_file_loads_with_per_board_overrides(tmp_path: Path, monkeypatch
     assert "lab-secret" not in repr(config)
 
 
+def test_every_virtual_board_persona_is_accepted(tmp_path: Path) -> None:
+    file = write(
+        tmp_path / "c.toml",
+        '[boards.new]\nport = "emulator"\npersona = "jumperlos-upstream"\n'
+        '[boards.stable]\nport = "emulator:jumperlos-5.7.5"\n'
+        '[boards.fork]\nport = "emulator"\npersona = "jumperlos"\n',
+    )
+    boards = load(environ={}, path=file).boards
+    assert [(e.name, e.selector, e.config.port) for e in boards] == [
+        ("new", "emulator:jumperlos-upstream", "emulator:jumperlos-upstream"),
+        ("stable", "emulator:jumperlos-5.7.5", "emulator:jumperlos-5.7.5"),
+        ("fork", "emulator", "emulator"),
+    ]
+    flags = load({"board": ["up=emulator:jumperlos-upstream"]}, environ={}).boards
+    assert [(e.name, e.selector) for e in flags] == [("up", "emulator:jumperlos-upstream")]
+    write(file, '[boards.x]\nport = "emulator"\npersona = "jumperlos-9"\n')
+    with pytest.raises(ConfigError) as caught:
+        load(environ={}, path=file)
+    assert caught.value.parameter == "boards.x.persona"
+    assert "jumperlos-upstream" in (caught.value.allowed or "") and "jumperlos-5.7.5" in (caught.value.allowed or "")
+
+
 def test_remote_token_comes_from_token_or_the_default_variable(tmp_path: Path) -> None:
     file = write(
         tmp_path / "c.toml",

@@ -9,6 +9,8 @@ hardware id carries `MI_NN`. Nothing here opens a port.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,9 @@ from jumperless_mcp.discovery import (
     port_role,
     sibling_ports,
 )
+from jumperless_mcp.emulator.virtual_board import PERSONAS
 from jumperless_mcp.errors import ArgumentError, BoardNotFound
+from jumperless_mcp.personas import EMULATOR_PERSONAS
 from jumperless_mcp.targets import ENV_VAR, Target
 
 VID, PID = 0x1D50, 0xACAB
@@ -269,11 +273,24 @@ def test_environment_variable_gives_the_default(monkeypatch: pytest.MonkeyPatch,
 
 def test_emulator_specs() -> None:
     assert (Target("emulator").kind, Target("emulator").persona) == ("emulator", "jumperlos")
-    assert Target("emulator:legacy").persona == "legacy"
+    for persona in PERSONAS:  # every persona the virtual board plays, the upstream ones included
+        assert (Target(f"emulator:{persona}").kind, Target(f"emulator:{persona}").persona) == ("emulator", persona)
     with pytest.raises(ArgumentError) as info:
         Target("emulator:bogus")
     assert info.value.parameter == "port" and "bogus" in str(info.value)
-    assert "emulator:legacy" in (info.value.allowed or "")
+    allowed = info.value.allowed or ""
+    assert all(f"emulator:{persona}" in allowed for persona in PERSONAS if persona != "jumperlos"), allowed
+
+
+def test_persona_names_are_the_virtual_boards_and_need_no_emulator_import() -> None:
+    """The host checks persona names without loading the emulator (pseudo-terminal code: no Windows)."""
+    assert tuple(PERSONAS) == EMULATOR_PERSONAS
+    code = (
+        "import sys, jumperless_mcp.targets, jumperless_mcp.board_config\n"
+        "print(sorted(m for m in sys.modules if m.startswith('jumperless_mcp.emulator')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert loaded.stdout.strip() == "[]"
 
 
 def test_json_and_dict_mappings() -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import enum
+import json
 import math
+import re
 from collections import OrderedDict
 
 import pytest
@@ -17,9 +19,10 @@ from firmware_api.errors import ArgumentError, UnsupportedByFirmware
 from firmware_api.quoting import is_identifier, literal
 from firmware_api.replies import parse_reply
 from firmware_api.values import GPIODirection, GPIOPull, GPIOState, ProbeButton, ProbePad
-from firmware_api.versions import Family
+from firmware_api.versions import Family, FirmwareVersion
 
 JOS, LEGACY = Family.JUMPERLOS, Family.LEGACY
+JOS_BOARD = FirmwareVersion.parse("5.7.0.13")  # the `repl` fixture's virtual board (conftest: persona "jumperlos")
 
 # --- the injection corpus ---------------------------------------------------------------------------------------
 
@@ -327,7 +330,7 @@ def test_gpio_and_pwm_pin_names() -> None:
     assert build_call("pwm_stop", JOS, "GPIO_8").source == "pwm_stop(8)"
 
 
-def test_trailing_defaults_are_omitted_but_middle_ones_kept() -> None:
+def test_trailing_firmware_defaults_are_omitted_but_middle_ones_kept() -> None:
     assert build_call("dac_set", JOS, 0, 3.3).source == "dac_set(0, 3.3)"
     assert build_call("dac_set", JOS, 0, 3.3, True).source == "dac_set(0, 3.3)"
     assert build_call("dac_set", JOS, 0, 3.3, False).source == "dac_set(0, 3.3, False)"
@@ -336,9 +339,102 @@ def test_trailing_defaults_are_omitted_but_middle_ones_kept() -> None:
     assert build_call("pwm", JOS, 1, 1, 0.5).source == "pwm(1)"  # 1 is checked and sent as the float 1.0
     assert build_call("pwm", JOS, 1, duty=0.75).source == "pwm(1, 1.0, 0.75)"
     assert build_call("set_state", JOS, "{}", True, True).source == "set_state('{}', True, True)"
-    assert build_call("disconnect", JOS, "D2").source == "disconnect(72)"
-    assert build_call("fs_listdir", JOS).source == "fs_listdir()"
     assert build_call("fs_listdir", JOS, "/python_scripts").source == "fs_listdir('/python_scripts')"
+
+
+@pytest.mark.parametrize("family", [JOS, LEGACY], ids=lambda f: f.name)
+def test_arguments_the_firmware_requires_are_sent_even_at_their_defaults(family: Family) -> None:
+    """H1/H2: disconnect is FUN_OBJ_2 and fs_listdir FUN_OBJ_1 in both families: their defaults are sent."""
+    assert build_call("disconnect", family, "D2").source == "disconnect(72, -1)"
+    assert build_call("disconnect", family, 5, -1).source == "disconnect(5, -1)"
+    assert build_call("fs_listdir", family).source == "fs_listdir('/')"
+
+
+def test_jumperlos_only_required_defaults_are_sent() -> None:
+    """H1/H5: fast_disconnect is FUN_OBJ_2, oled_set_pixel VAR_BETWEEN(3, 3)."""
+    assert build_call("fast_disconnect", JOS, 5).source == "fast_disconnect(5, -1)"
+    assert build_call("oled_set_pixel", JOS, 3, 4).source == "oled_set_pixel(3, 4, 1)"
+    assert build_call("oled_set_pixel", JOS, 3, 4, 0).source == "oled_set_pixel(3, 4, 0)"
+
+
+def test_net_color_hsv_always_sends_the_brightness_asked_for() -> None:
+    """S1: left out, the firmware's value (brightness) is 32/255, not the host's 1.0, so it is always sent."""
+    assert build_call("set_net_color_hsv", JOS, 6, 0.5).source == "set_net_color_hsv(6, 0.5, 1.0, 1.0)"
+    assert build_call("set_net_color_hsv", JOS, 6, 0.5, value=0.25).source == "set_net_color_hsv(6, 0.5, 1.0, 0.25)"
+    assert build_call("set_net_color_hsv", JOS, 6, 0.5, 0.5).source == "set_net_color_hsv(6, 0.5, 0.5, 1.0)"
+
+
+def test_oled_print_sends_the_size_on_jumperlos_where_its_omission_means_the_board_default() -> None:
+    assert build_call("oled_print", JOS, "hi").source == "oled_print('hi', 2)"
+    assert build_call("oled_print", LEGACY, "hi").source == "oled_print('hi')"  # 5.3.x: omitted means 2
+    assert build_call("oled_print", LEGACY, "hi", 3).source == "oled_print('hi', 3)"
+
+
+def test_oled_clear_takes_no_argument_on_legacy() -> None:
+    assert build_call("oled_clear", LEGACY).source == "oled_clear()"
+    with pytest.raises(ArgumentError, match="at most 0"):
+        build_call("oled_clear", LEGACY, False)
+    assert build_call("oled_clear", JOS, False).source == "oled_clear(False)"
+    assert build_call("oled_clear", JOS).source == "oled_clear()"
+
+
+@pytest.mark.parametrize("family", [JOS, LEGACY], ids=lambda f: f.name)
+def test_probe_aliases_have_the_firmware_arity_and_blocking(family: Family) -> None:
+    """Audit §1.1 #14: the wait names take no argument and block; the non-blocking names return at once."""
+    for name in ("probe_read_blocking", "probe_wait", "wait_probe", "probe_touch", "wait_touch"):
+        call = build_call(name, family)
+        assert call.source == "probe_read_blocking()" and call.function.blocking, name
+    for name in ("probe_read_nonblocking", "check_button", "button_check", "probe_button_nonblocking"):
+        call = build_call(name, family)
+        assert call.source.endswith("()") and not call.function.blocking, name
+    with pytest.raises(ArgumentError):
+        build_call("wait_touch", family, True)
+
+
+def test_jumperlos_probe_button_blocking_takes_consume_not_blocking() -> None:
+    assert build_call("probe_button_blocking", JOS, True).source == "probe_button_blocking(True)"
+    assert build_call("probe_button_nonblocking", JOS, consume=True).source == "probe_button_nonblocking(True)"
+    with pytest.raises(ArgumentError, match="blocking"):
+        build_call("probe_button_blocking", JOS, blocking=False)
+    with pytest.raises(ArgumentError):
+        build_call("probe_button_blocking", LEGACY, True)  # 5.3.x: FUN_OBJ_0
+
+
+def test_overlay_colours_are_a_list_literal_not_a_json_string() -> None:
+    """H3: the firmware reads the colours with mp_obj_get_array: a list, flat or row by row."""
+    call = build_call("overlay_set", JOS, "o", 1, 2, 1, 2, [0xFF0000, 255])
+    assert call.source == "overlay_set('o', 1, 2, 1, 2, [16711680, 255])"
+    rows = build_call("overlay_set", JOS, "o", 1, 1, 2, 2, [[1, 2], [3, 4]])
+    assert rows.source.endswith(", [[1, 2], [3, 4]])")
+    assert isinstance(ast.parse(call.source, mode="eval").body.args[5], ast.List)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("colors", "message"),
+    [
+        ("[1, 2]", "expected a non-empty list"),
+        ([], "expected a non-empty list"),
+        ([1, 2, 3], "3 value(s) given; height 1 x width 2 needs exactly 2"),
+        ([1, 0x1000000], "out of range"),
+        ([1, -1], "out of range"),
+        ([1, True], "expected a 0xRRGGBB integer"),
+        ([1, 2.0], "expected a 0xRRGGBB integer"),
+        ([[1], []], "empty"),
+    ],
+)
+def test_overlay_colours_are_checked(colors: object, message: str) -> None:
+    with pytest.raises(ArgumentError, match=re.escape(message)) as info:
+        build_call("overlay_set", JOS, "o", 1, 1, 1, 2, colors)
+    assert info.value.parameter == "colors"
+
+
+def test_json_text_keeps_non_ascii_characters_without_surrogate_pairs() -> None:
+    """JSON goes out with real characters (ensure_ascii=False); the literal escapes them for the wire."""
+    document = {"name": "caf\u00e9 \U0001f600"}
+    source = build_call("set_state", JOS, document).source
+    assert source.isascii() and "ud83d" not in source.lower()  # no UTF-16 surrogate escape anywhere
+    sent = ast.literal_eval(source[len("set_state(") : -1])
+    assert sent == '{"name":"caf\u00e9 \U0001f600"}' and json.loads(sent) == document
 
 
 def test_aliases_build_calls_under_the_primary_name() -> None:
@@ -356,7 +452,7 @@ def test_print_source_wraps_in_print_repr() -> None:
 
 def test_string_arguments_are_quoted_not_pasted() -> None:
     call = build_call("oled_print", JOS, "x'); import os; print('")
-    assert call.source == "oled_print('x\\'); import os; print(\\'')"
+    assert call.source == "oled_print('x\\'); import os; print(\\'', 2)"
     tree = ast.parse(call.source)
     assert len(tree.body) == 1 and isinstance(tree.body[0].value, ast.Call)
 
@@ -528,6 +624,20 @@ SAMPLE_ARGS: dict[str, tuple[object, ...]] = {
     "pause_core2": (False,),
     "force_service": ("oled",),
     "get_service_index": ("probe",),
+    "oled_copy_print": (False,),
+    "oled_set_font": ("Jokerman",),
+    "oled_load_bitmap": ("/nothing.bmp",),
+    "oled_display_bitmap": (0, 0),
+    "oled_show_bitmap_file": ("/nothing.bmp", 0, 0),
+    "oled_screen_free": (1,),
+    "oled_screen_clear": (1,),
+    "oled_screen_show": (1,),
+    "oled_add_text": (1, "{v} V"),
+    "oled_add_shape": (1,),
+    "oled_set": (0x100, "text", "hello"),
+    "oled_set_var": ("v", 2.5),
+    "oled_screen_save": (1, "saved"),
+    "oled_screen_load": ("saved",),
 }
 
 EXPECTED_TYPES: dict[Returns, tuple[type, ...]] = {
@@ -546,22 +656,23 @@ EXPECTED_TYPES: dict[Returns, tuple[type, ...]] = {
     Returns.NODE: (int,),
     Returns.JSON: (dict,),
     Returns.LITERAL: (dict, list, tuple, str, type(None)),
+    Returns.OPTIONAL_DICT: (dict, type(None)),
     Returns.BYTES: (bytes,),
 }
 
 
-def _runnable(family: Family) -> list[catalog.Function]:
-    return [f for f in catalog.functions(family) if not f.blocking and not f.optional]
+def _runnable(firmware: catalog.Firmware) -> list[catalog.Function]:
+    return [f for f in catalog.functions(firmware) if not f.blocking and not f.optional]
 
 
 def test_sample_covers_every_runnable_function_that_needs_arguments() -> None:
-    needing = {f.name for f in _runnable(JOS) if any(a.required for a in f.args)}
+    needing = {f.name for f in _runnable(JOS_BOARD) if any(a.required for a in f.args)}
     assert needing <= set(SAMPLE_ARGS), sorted(needing - set(SAMPLE_ARGS))
 
 
 def test_validated_calls_run_on_the_board_and_replies_parse(repl: RawRepl) -> None:
     # Readers first, then the calls that change the board, so no earlier call turns a later reply into None.
-    functions = sorted(_runnable(JOS), key=lambda f: (f.mutates, f.name == "oled_disconnect"))
+    functions = sorted(_runnable(JOS_BOARD), key=lambda f: (f.mutates, f.name == "oled_disconnect"))
     assert len(functions) > 80
     for function in functions:
         call = build_call(function.name, JOS, *SAMPLE_ARGS.get(function.name, ()))

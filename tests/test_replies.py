@@ -9,7 +9,7 @@ import pytest
 from serial_clients import RawRepl
 
 from firmware_api import nodes, replies
-from firmware_api.catalog import Returns
+from firmware_api.catalog import Returns, lookup
 from firmware_api.errors import (
     FirmwareError,
     FirmwareInterrupted,
@@ -21,6 +21,7 @@ from firmware_api.errors import (
 )
 from firmware_api.replies import find_traceback, parse_reply, parse_traceback
 from firmware_api.values import NO_PAD, GPIODirection, GPIOPull, GPIOState, ProbeButton, ProbePad
+from firmware_api.versions import Family, FirmwareVersion
 
 # --- values --------------------------------------------------------------------------------------------------------
 
@@ -124,6 +125,48 @@ def test_gpio_state_and_button_truthiness_follow_the_firmware() -> None:
     assert bool(parse_reply(Returns.GPIO_STATE, "LOW")) is False
     assert bool(parse_reply(Returns.GPIO_STATE, "FLOATING")) is False
     assert int(parse_reply(Returns.PROBE_BUTTON, "REMOVE")) == 2  # type: ignore[call-overload]
+
+
+# upstream mjc 796c56c jl_get_net_current_func: a dict of four qstr keys (printed in hash order), or None
+NET_CURRENT = "{'to_node': 5, 'voltage': 2.4999, 'from_node': 12, 'current_mA': 0.25}"
+
+
+def test_net_current_is_the_dict_the_firmware_returns() -> None:
+    """H6: get_net_current returns {current_mA, voltage, from_node, to_node} or None, not a float."""
+    kind = lookup("get_net_current", FirmwareVersion.parse("5.7.11")).returns
+    assert parse_reply(kind, NET_CURRENT) == {"current_mA": 0.25, "voltage": 2.4999, "from_node": 12, "to_node": 5}
+    assert parse_reply(kind, "None") is None
+    assert lookup("net_current", FirmwareVersion.parse("5.7.11")).returns is kind
+    with pytest.raises(ReplyParseError):
+        parse_reply(kind, "0.25")  # a bare float is not what the firmware prints
+
+
+def test_optional_dict_reads_micropython_non_finite_floats() -> None:
+    value = parse_reply(Returns.OPTIONAL_DICT, "{'voltage': nan, 'current_mA': -inf, 'x': 'nan'}")
+    assert isinstance(value, dict) and math.isnan(value["voltage"]) and value["current_mA"] == -math.inf
+    assert value["x"] == "nan"
+
+
+@pytest.mark.parametrize("text", ["[1]", "nan", "{a: 1}", "{**x}", "{'a': -'b'}", "{'a': f(1)}", "{'a': 1"])
+def test_optional_dict_refuses_anything_else(text: str) -> None:
+    with pytest.raises(ReplyParseError):
+        parse_reply(Returns.OPTIONAL_DICT, text)
+
+
+def test_la_stop_capture_reply_is_a_bool() -> None:
+    """H4: mp_obj_new_bool in both families."""
+    for family in (Family.LEGACY, Family.JUMPERLOS):
+        assert parse_reply(lookup("la_stop_capture", family).returns, "False") is False
+
+
+def test_legacy_pull_none_may_be_a_bus_keeper() -> None:
+    """S3: V5 gpio_pull_print prints NONE for the bus keeper (2); JumperlOS prints BUS_KEEPER."""
+    assert GPIOPull.BUS_KEEPER.printed(Family.LEGACY) == "NONE"
+    assert GPIOPull.BUS_KEEPER.printed(Family.JUMPERLOS) == "BUS_KEEPER"
+    read = parse_reply(Returns.GPIO_PULL, "NONE")
+    assert read.read_back(Family.LEGACY) == {GPIOPull.NONE, GPIOPull.BUS_KEEPER}  # type: ignore[union-attr]
+    assert parse_reply(Returns.GPIO_PULL, "NO_PULL").read_back(Family.JUMPERLOS) == {GPIOPull.NONE}  # type: ignore[union-attr]
+    assert GPIOPull.PULLUP.read_back(Family.LEGACY) == {GPIOPull.PULLUP}
 
 
 STATE = {"power": {"top_rail": 3.3, "dac0": 0.0}, "nets": [{"index": 1, "name": "GND", "nodes": ["GND"]}]}

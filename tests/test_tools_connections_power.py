@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mcp_harness import Harness, serve
+from mcp_harness import Harness, board_calls, serve
 
 from firmware_api import nodes
+from firmware_api.catalog import by_name
 from jumperless_mcp.emulator import VirtualBoard, load_parts
 
 DIVIDER = Path(__file__).resolve().parent.parent / "examples" / "divider.toml"
@@ -76,9 +77,13 @@ async def test_disconnect_one_bridge_or_every_bridge_on_a_node(divider_mcp: Harn
     one = await h.ok("disconnect", node1=30, node2=1)
     assert one["ok"] and one["connected"] is False and one["removed_all"] is False
     assert bridges_on(h.vboard) == {frozenset((30, 2)), frozenset((30, 3))}
-    everything = await h.ok("disconnect", node1=30)
+    with board_calls(h) as sent:
+        everything = await h.ok("disconnect", node1=30)
     assert everything["removed_all"] and everything["ok"]
     assert bridges_on(h.vboard) == set()
+    # H1: the firmware's disconnect takes exactly two arguments (FUN_OBJ_2 in both families): -1 is sent
+    assert any("disconnect(30, -1)" in statement for batch in sent for statement in batch), sent
+    assert not any("disconnect(30)" in statement for batch in sent for statement in batch), sent
 
 
 async def test_clear_connections_removes_everything_and_says_how_many(divider_mcp: Harness) -> None:
@@ -191,7 +196,42 @@ async def test_ina_reads_the_current_through_the_shunt(jos_mcp: Harness, tmp_pat
 
 async def test_jumperlos_only_tools_are_not_listed_on_legacy(legacy_mcp: Harness, jos_mcp: Harness) -> None:
     legacy, jos = await legacy_mcp.tool_names(), await jos_mcp.tool_names()
-    assert {"node_voltage", "get_path_between"} <= jos - legacy
+    assert {"get_path_between", "overlay_set"} <= jos - legacy
     assert {"connect", "dac_set", "apply_netlist", "get_netlist"} <= legacy
     error = await legacy_mcp.error("node_voltage", node=1)
     assert error["kind"] == "unavailable" and "JumperlOS" in error["error"]
+
+
+async def test_node_voltage_and_net_currents_on_upstream_firmware(tmp_path: Path) -> None:
+    """H6: on firmware with the net scan, node_voltage reads it, and get_net_current is the firmware's dict."""
+    with VirtualBoard("jumperlos-upstream", parts=load_parts(DIVIDER), fs_dir=tmp_path / "fs") as vboard:
+        async with serve(vboard) as h:
+            assert {"node_voltage"} <= await h.tool_names() and "la_status" not in await h.tool_names()
+            await h.ok("apply_netlist", bridges=[["TOP_RAIL", 10], [11, 30]])  # the scan reads routed nodes
+            await h.ok("dac_set", channel="TOP_RAIL", voltage=5.0)
+            tap = await h.ok("node_voltage", node=11)
+            assert tap["node"] == "11" and tap["voltage"] == pytest.approx(2.5, abs=0.05)
+            assert (await h.ok("node_voltage", node=25))["voltage"] is None  # not routed: no scan data
+            nets = (await h.ok("get_netlist"))["nets"]
+            rail = next(net["number"] for net in nets if "10" in net["nodes"])
+            current = await h.board.get_net_current(rail)
+            assert set(current) == {"current_mA", "voltage", "from_node", "to_node"}
+            assert current["current_mA"] == pytest.approx(0.25, abs=0.02)  # 5 V over the 20k divider
+            assert await h.board.get_net_current(60) is None
+            assert isinstance(await h.board.get_path_current(0), float | None)
+
+
+async def test_node_voltage_needs_the_firmware_that_has_the_net_scan(jos_mcp: Harness) -> None:
+    """get_node_voltage is upstream-only (absent from 5.7.0.13's module table): unlisted there, refused unsent."""
+    assert "node_voltage" not in await jos_mcp.tool_names()
+    with board_calls(jos_mcp) as sent:
+        error = await jos_mcp.error("node_voltage", node=11)
+    since = by_name()["get_node_voltage"][0].since
+    assert error["kind"] == "unavailable" and f"{since} or later" in error["error"] and "5.7.0.13" in error["error"]
+    assert sent == []
+    spec = jos_mcp.runner.spec("node_voltage")
+    assert (
+        spec is not None
+        and spec.since == since
+        and spec.output_schema()["properties"]["voltage"] == {"type": ["number", "null"]}
+    )

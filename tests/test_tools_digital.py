@@ -8,6 +8,7 @@ import pytest
 from mcp_harness import board_calls
 
 from firmware_api.values import GPIODirection, GPIOPull
+from firmware_api.versions import Family
 
 
 def near(value: float, expected: float, tolerance: float = 0.05) -> bool:
@@ -16,6 +17,12 @@ def near(value: float, expected: float, tolerance: float = 0.05) -> bool:
 
 async def adc(h: Any, channel: int) -> float:
     return (await h.ok("adc_read", channels=[channel]))["readings"][f"ADC{channel}"]
+
+
+def read_back(h: Any, pull: str) -> str:
+    """The pull a tool reports: 5.3.x prints a bus keeper as NONE, so none and keeper read back alike there."""
+    legacy = h.board.family is Family.LEGACY
+    return "none_or_keeper" if legacy and pull in ("none", "keeper") else pull
 
 
 # --- GPIO ---------------------------------------------------------------------------------------
@@ -33,7 +40,7 @@ async def test_gpio_output_drives_a_row_read_by_adc_and_another_gpio(h: Any) -> 
     assert h.vboard.model.gpio[0].latch is True
     assert near(await adc(h, 0), 3.3)
     seen = await h.ok("gpio_read", pin="GPIO_2")
-    assert seen == {"pin": "GPIO_2", "state": "HIGH", "direction": "input", "pull": "none"}
+    assert seen == {"pin": "GPIO_2", "state": "HIGH", "direction": "input", "pull": read_back(h, "none")}
 
     low = await h.ok("gpio_write", pin="GPIO_1", value=False)
     assert low["state"] == "LOW" and h.vboard.model.gpio[0].latch is False
@@ -66,12 +73,24 @@ async def test_gpio_write_on_an_input_only_sets_the_latch(h: Any) -> None:
 )
 async def test_gpio_set_pull(h: Any, pull: str, enum: GPIOPull, state: str | None) -> None:
     result = await h.ok("gpio_set_pull", pin="GPIO_4", pull=pull)
-    assert result["pin"] == "GPIO_4" and result["pull"] == pull
+    assert result["pin"] == "GPIO_4" and result["pull"] == read_back(h, pull)
     assert h.vboard.model.gpio[3].pull is enum
     if state is not None:
         assert result["state"] == state
     read = await h.ok("gpio_read", pin=4)
-    assert read["pull"] == pull and read["state"] == result["state"]
+    assert read["pull"] == read_back(h, pull) and read["state"] == result["state"]
+
+
+async def test_legacy_never_claims_a_bus_keeper_it_cannot_read(legacy_mcp: Any, jos_mcp: Any) -> None:
+    """S3: V5 gpio_pull_print prints NONE for a bus keeper, so 5.3.x reports the ambiguity, JumperlOS the pull."""
+    legacy = await legacy_mcp.ok("gpio_set_pull", pin=3, pull="keeper")
+    assert legacy["pull"] == "none_or_keeper" and legacy_mcp.vboard.model.gpio[2].pull is GPIOPull.BUS_KEEPER
+    assert (await legacy_mcp.ok("gpio_read", pin=3))["pull"] == "none_or_keeper"
+    assert (await jos_mcp.ok("gpio_set_pull", pin=3, pull="keeper"))["pull"] == "keeper"
+    tools = {t.name: t for t in (await legacy_mcp.client.list_tools()).tools}
+    for name in ("gpio_set_pull", "gpio_read"):
+        assert "none_or_keeper" in tools[name].description and "5.3.x" in tools[name].description
+        assert "none_or_keeper" in tools[name].output_schema["properties"]["pull"]["enum"]
 
 
 async def test_gpio_pull_up_reads_through_a_bridged_row(h: Any) -> None:
@@ -88,7 +107,7 @@ async def test_gpio_read_is_one_batch(h: Any) -> None:
     with board_calls(h) as sent:
         result = await h.ok("gpio_read", pin="UART_TX")
     assert len(sent) == 1 and len(sent[0]) >= 3, sent
-    assert result == {"pin": "UART_TX", "state": "HIGH", "direction": "output", "pull": "none"}
+    assert result == {"pin": "UART_TX", "state": "HIGH", "direction": "output", "pull": read_back(h, "none")}
 
 
 async def test_uart_pins_by_number(h: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import LEGACY_TIME_SCALE
-from mcp_harness import Harness, serve
+from mcp_harness import Harness, board_calls, serve
 
 from jumperless_mcp.emulator import VirtualBoard
 
@@ -86,11 +86,20 @@ async def test_net_set_color_bad_input(jos_mcp: Harness) -> None:
     assert bad["kind"] == "invalid_argument" and bad["parameter"] == "net"
     bad = await error(h, "net_set_color", {"net": net, "color": "red'); nodes_clear(); ('"})
     assert bad["kind"] == "invalid_argument" and bad["parameter"] == "color"
-    # a well-formed name the firmware does not know: the board's own error comes back
-    unknown = await error(h, "net_set_color", {"net": net, "color": "blurple"})
-    assert unknown["kind"] == "firmware_error" and unknown["exception"] == "ValueError"
     assert h.vboard.model.net_colors == {}
     assert len(h.vboard.model.netlist.bridges) == 1
+
+
+async def test_a_colour_the_firmware_cannot_parse_is_refused(jos_mcp: Harness) -> None:
+    """S2: JOS mjc jl_set_net_color_func returns jl_set_net_color()'s 0 as False for an unparseable name."""
+    h = jos_mcp
+    net = await _user_net(h)
+    refused = await error(h, "net_set_color", {"net": net, "color": "blurple"})
+    assert refused["kind"] == "refused" and "blurple" in refused["error"]
+    assert refused["net"] == net and refused["requested"] == "blurple"  # the colour read back comes too
+    assert h.vboard.model.net_colors == {}
+    description = {t.name: t for t in (await h.client.list_tools()).tools}["net_set_color"].description
+    assert "'refused'" in description and "error from the board" not in description
 
 
 async def test_net_set_name_round_trips_quotes(jos_mcp: Harness) -> None:
@@ -117,7 +126,10 @@ async def test_net_set_name_refuses_what_would_corrupt_the_state_json(jos_mcp: H
 async def test_overlay_set_sends_height_before_width(jos_mcp: Harness) -> None:
     h = jos_mcp
     colors = [0x010203, "#FFFFFF", 3, 4, "#00ff00", 6]
-    result = await ok(h, "overlay_set", {"name": "box", "x": 3, "y": 2, "width": 2, "height": 3, "colors": colors})
+    with board_calls(h) as sent:
+        result = await ok(h, "overlay_set", {"name": "box", "x": 3, "y": 2, "width": 2, "height": 3, "colors": colors})
+    # H3: the colours travel as a list literal (the firmware's mp_obj_get_array refuses a str)
+    assert any("overlay_set('box', 3, 2, 3, 2, [66051, 16777215, 3, 4, 65280, 6])" in line for line in sent[0]), sent
     assert result["index"] == 0 and result["overlays"] == 1
     (overlay,) = h.vboard.model.overlays
     assert (overlay.name, overlay.col, overlay.row, overlay.width, overlay.height) == ("box", 3, 2, 2, 3)
@@ -285,6 +297,33 @@ async def test_fs_missing_file_and_folder(any_mcp: Harness) -> None:
     assert missing["kind"] == "not_found" and missing["path"] == "/no_such_file.txt"
     missing = await h.error("fs_list", path="/no_such_folder")
     assert missing["kind"] == "not_found"
+
+
+async def test_fs_list_sends_the_root_path_the_firmware_requires(any_mcp: Harness) -> None:
+    """H2: fs_listdir is FUN_OBJ_1 in both families: the default '/' is sent, never `fs_listdir()`."""
+    with board_calls(any_mcp) as sent:
+        await any_mcp.ok("fs_list")
+    statements = [line for batch in sent for line in batch]
+    assert any("fs_listdir('/')" in line for line in statements), statements
+    assert not any("fs_listdir()" in line for line in statements), statements
+
+
+async def test_fs_list_of_a_missing_folder_is_not_found_when_the_firmware_raises(tmp_path: Path) -> None:
+    """H7: upstream JumperlOS's fs_listdir raises OSError(ENOENT) for a missing folder (5.7.0.13 returns [])."""
+    with VirtualBoard("jumperlos-upstream", fs_dir=tmp_path / "fs") as vboard:
+        async with serve(vboard, allow_python=True) as h:
+            with board_calls(h) as sent:
+                missing = await h.error("fs_list", path="/no_such_folder")
+            assert missing["kind"] == "not_found" and missing["path"] == "/no_such_folder"
+            assert "fs_listdir('/no_such_folder')" in sent[0][-1]  # the firmware really was asked, and raised
+            (vboard.model.fs_root / "here").mkdir()
+            (vboard.model.fs_root / "here" / "a,b.txt").write_text("x")
+            listed = await h.ok("fs_list", path="/here")
+            assert listed["entries"] == [{"name": "a,b.txt", "is_dir": False}]  # '\n'-separated upstream
+            # any other OSError is the board's own error, not hidden as not_found
+            await h.board.run_python("def fs_listdir(path):\n    raise OSError(5, 'EIO')")
+            other = await h.error("fs_list", path="/here")
+            assert other["kind"] == "firmware_error" and other["exception"] == "OSError"
 
 
 async def test_fs_tool_annotations(jos_mcp: Harness) -> None:

@@ -80,7 +80,8 @@ async def test_probe_read_non_blocking_jumperlos(jos_mcp: Harness) -> None:
 
 
 async def test_probe_read_non_blocking_legacy(legacy_mcp: Harness) -> None:
-    await _non_blocking_reads(legacy_mcp, "12")
+    # V5 mjc jl_get_pad_name :396 returns the first pad_mappings name, PAD_12, on 5.3.x too (audit §1.1 #15)
+    await _non_blocking_reads(legacy_mcp, "PAD_12")
 
 
 async def test_blocking_read_waits_for_a_touch_with_progress(jos_mcp: Harness) -> None:
@@ -107,7 +108,7 @@ async def test_blocking_read_waits_for_a_touch_with_progress(jos_mcp: Harness) -
 async def test_blocking_read_legacy(legacy_mcp: Harness) -> None:
     with later(0.8, legacy_mcp.vboard.probe.touch, 33):
         result = await legacy_mcp.ok("probe_read", blocking=True, timeout=20)
-    assert result == {"pad": "33", "row": 33, "touched": True, "blocking": True}
+    assert result == {"pad": "PAD_33", "row": 33, "touched": True, "blocking": True}
 
 
 async def _times_out_then_works(h: Harness) -> None:

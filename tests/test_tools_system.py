@@ -243,7 +243,8 @@ async def test_exec_python_compound_statements_need_the_raw_repl(legacy_board: V
 async def test_logic_analyzer_status_stop_and_capture(any_mcp: Harness) -> None:
     h = any_mcp
     assert await h.ok("la_status") == {"capturing": False}
-    assert await h.ok("la_stop") == {"was_capturing": False, "capturing": False}
+    # H4: la_stop_capture returns a bool (mp_obj_new_bool in both families), False when nothing captured
+    assert await h.ok("la_stop") == {"was_capturing": False, "capturing": False, "stop_returned": False}
     capture = await h.error("la_capture")
     assert capture["kind"] == "unsupported_by_firmware" and capture["retryable"] is False
     assert "stubs" in capture["error"] and "USB interface" in capture["error"]

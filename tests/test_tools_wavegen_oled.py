@@ -220,20 +220,28 @@ async def test_oled_print_shows_any_text_verbatim(h: Any) -> None:
 async def test_oled_print_sizes(h: Any) -> None:
     jos = h.vboard.persona.name == "jumperlos"
     oled = h.vboard.model.oled
-    result = await h.ok("oled_print", text="big", size=3)
+    with board_calls(h) as sent:
+        result = await h.ok("oled_print", text="big", size=3)
     assert oled.text == "big" and oled.text_size == 3
-    assert result["text_size"] == (3 if jos else None) and result["connected"] is (True if jos else None)
+    # text_size is the board's default size (oled_get_text_size), which a print with a size leaves alone
+    assert result["text_size"] == (2 if jos else None) and result["connected"] is (True if jos else None)
+    assert any("oled_print('big', 3)" in line for line in sent[0]), sent
     await h.ok("oled_print", text="small", size=1)
     assert oled.text == "small" and oled.text_size == 1
-    if jos:  # the default size is really applied (JumperlOS would otherwise keep the current size)
-        result = await h.ok("oled_print", text="default")
-        assert oled.text_size == 2 and result["text_size"] == 2
+    with board_calls(h) as sent:
+        await h.ok("oled_print", text="default")
+    assert oled.text_size == 2
+    # JumperlOS: left out, the size would be the board's default (oled_set_text_size), not 2: it is always sent
+    expected = "oled_print('default', 2)" if jos else "oled_print('default')"
+    assert any(expected in line for line in sent[0]), sent
 
 
-async def test_oled_size_zero_scrolls(h: Any) -> None:
+async def test_oled_size_zero_scrolls_on_jumperlos_only(h: Any) -> None:
     await h.ok("oled_print", text="first")
     await h.ok("oled_print", text="second", size=0)
-    assert h.vboard.oled_text() == "first\nsecond"
+    jos = h.vboard.persona.name == "jumperlos"
+    # JumperlOS jl_oled_print: size 0 is showMultiLineSmallText; 5.3.x clears and prints at every size
+    assert h.vboard.oled_text() == ("first\nsecond" if jos else "second")
 
 
 @pytest.mark.parametrize(
@@ -300,7 +308,7 @@ async def test_oled_read_decodes_the_framebuffer(jos_mcp: Any) -> None:
 async def test_oled_read_after_print(jos_mcp: Any) -> None:
     await jos_mcp.ok("oled_print", text="HELLO", size=1)
     result = await jos_mcp.ok("oled_read")
-    assert result["text_size"] == 1
+    assert result["text_size"] == 2  # the default size: a print with a size does not change it
     # The virtual board keeps printed text as text and clears the pixels: nothing to see in the framebuffer.
     assert result["blank"] is True and result["lit_pixels"] == 0
     await jos_mcp.board.oled_set_pixel(3, 3)

@@ -6,7 +6,7 @@ from typing import Any
 
 from firmware_api import calls
 from firmware_api.catalog import PIN, PWM_PIN
-from firmware_api.values import GPIODirection
+from firmware_api.values import GPIODirection, GPIOPull
 from firmware_api.versions import Family
 from jumperless_mcp.board import Pending
 from jumperless_mcp.tool_context import ToolContext
@@ -27,7 +27,12 @@ PIN_NAMES = {**{i: f"GPIO_{i}" for i in range(1, 9)}, 9: "UART_TX", 10: "UART_RX
 PULLS = {"up": 1, "down": -1, "none": 0, "keeper": 2}
 STATE = {"type": "string", "enum": ["HIGH", "LOW", "FLOATING"]}
 DIRECTION = {"type": "string", "enum": ["input", "output"]}
-PULL = {"type": "string", "enum": list(PULLS)}
+UNSURE_PULL = "none_or_keeper"  # 5.3.x prints a bus keeper as NONE (V5 mjc gpio_pull_print :623)
+PULL = {"type": "string", "enum": [*PULLS, UNSURE_PULL]}
+PULL_NOTE = (
+    " On 5.3.x the firmware reads a bus keeper back as NONE, so there a pull of none or keeper reads back as "
+    f"'{UNSURE_PULL}'."
+)
 OPTIONAL_BOOLEAN = {"type": ["boolean", "null"]}
 MIN_HZ, MAX_HZ = 0.001, 62_500_000.0
 
@@ -77,6 +82,14 @@ def _state(pending: Pending) -> str:
     return str(to_json(pending.value))
 
 
+def _pull(pending: Pending, family: Family) -> str:
+    """The pull read back, in words; one the firmware cannot tell from another is named as both."""
+    pull: GPIOPull = pending.value
+    if pull.read_back(family) == {GPIOPull.NONE, GPIOPull.BUS_KEEPER}:
+        return UNSURE_PULL
+    return str(to_json(pull))
+
+
 async def _gpio_set_direction(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     pin = _gpio_pin(args["pin"])
     async with ctx.board.batch() as batch:
@@ -88,11 +101,12 @@ async def _gpio_set_direction(ctx: ToolContext, args: dict[str, Any]) -> dict[st
 
 async def _gpio_set_pull(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     pin = _gpio_pin(args["pin"])
+    family = await ctx.board._family()
     async with ctx.board.batch() as batch:
         batch.gpio_set_pull(pin, PULLS[args["pull"]])
         pull = batch.gpio_get_pull(pin)
         state = batch.gpio_get(pin)
-    return {"pin": PIN_NAMES[pin], "pull": to_json(pull.value), "state": _state(state)}
+    return {"pin": PIN_NAMES[pin], "pull": _pull(pull, family), "state": _state(state)}
 
 
 async def _gpio_write(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
@@ -121,6 +135,7 @@ async def _gpio_write(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
 
 async def _gpio_read(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     pin = _gpio_pin(args["pin"])
+    family = await ctx.board._family()
     async with ctx.board.batch() as batch:
         state = batch.gpio_get(pin)
         direction = batch.gpio_get_dir(pin)
@@ -129,7 +144,7 @@ async def _gpio_read(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
         "pin": PIN_NAMES[pin],
         "state": _state(state),
         "direction": _direction(direction.value),
-        "pull": to_json(pull.value),
+        "pull": _pull(pull, family),
     }
 
 
@@ -225,7 +240,9 @@ TOOLS: list[ToolSpec] = [
         subsystem=SUBSYSTEM,
         description="Set a GPIO pin's internal resistor: up (pull-up, about 50 kOhm to 3.3 V), down (pull-down), "
         "none, or keeper (bus keeper: holds the last level weakly). Pulls matter for inputs: an input with nothing "
-        "driving its net reads FLOATING with none, HIGH with up, LOW with down. Reads back the pull and the level. "
+        "driving its net reads FLOATING with none, HIGH with up, LOW with down. Reads back the pull and the level."
+        + PULL_NOTE
+        + " "
         + WIRING_NOTE,
         params=(GPIO_PIN, choice("pull", list(PULLS), "up, down, none or keeper.")),
         output={"pin": STRING, "pull": PULL, "state": STATE},
@@ -257,7 +274,10 @@ TOOLS: list[ToolSpec] = [
         name="gpio_read",
         subsystem=SUBSYSTEM,
         description="Read a GPIO pin in one round trip: its level (HIGH, LOW, or FLOATING when nothing drives the "
-        "net and no pull is set), direction and pull. An output reads back the level it drives. " + WIRING_NOTE,
+        "net and no pull is set), direction and pull. An output reads back the level it drives."
+        + PULL_NOTE
+        + " "
+        + WIRING_NOTE,
         params=(GPIO_PIN,),
         output={"pin": STRING, "state": STATE, "direction": DIRECTION, "pull": PULL},
         run=_gpio_read,

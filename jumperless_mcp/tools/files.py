@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from firmware_api.calls import build_call
+from firmware_api.errors import FirmwareOSError
 from jumperless_mcp.errors import ArgumentError
 from jumperless_mcp.session import WIRE_OVERHEAD
 from jumperless_mcp.steps import statement
@@ -42,14 +43,29 @@ def _check_path(path: str) -> str:
 
 async def _fs_list(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     path = _check_path(args["path"])
-    async with ctx.board.batch() as batch:
-        exists = batch.fs_exists(path)
-        listing = batch.fs_listdir(path)
+    missing = ToolFailure(f"{path!r} does not exist on the board", "not_found", False, {"path": path})
+    try:
+        async with ctx.board.batch() as batch:
+            exists = batch.fs_exists(path)
+            listing = batch.fs_listdir(path)
+    except FirmwareOSError as exc:
+        # Upstream JumperlOS raises OSError(ENOENT) for a missing folder (mjc 796c56c jl_fs_listdir_func);
+        # 5.7.0.13 and 5.3.x return [] (or None) and leave it to fs_exists.
+        if exists.done and not exists.value:
+            raise missing from None
+        if _is_enoent(exc):  # it exists, but not as a folder the firmware can open (a file)
+            raise ToolFailure(f"{path!r} is not a folder on the board", "not_found", False, {"path": path}) from None
+        raise
     if not exists.value:
-        raise ToolFailure(f"{path!r} does not exist on the board", "not_found", False, {"path": path})
+        raise missing
     names = [str(entry) for entry in (listing.value or [])]
     entries = [{"name": name.rstrip("/"), "is_dir": name.endswith("/")} for name in names]
     return {"path": path, "entries": entries, "count": len(entries)}
+
+
+def _is_enoent(error: FirmwareOSError) -> bool:
+    """MicroPython prints OSError(MP_ENOENT) as `[Errno 2] ENOENT`."""
+    return "ENOENT" in error.message or "[Errno 2]" in error.message
 
 
 def _list_text(result: dict[str, Any]) -> str:
@@ -127,8 +143,10 @@ TOOLS: list[ToolSpec] = [
         name="fs_list",
         subsystem=SUBSYSTEM,
         description="List a folder of the board's flash filesystem (default the root '/'): names, and which are "
-        "folders. Hidden files (starting with '.') are left out by the firmware. A missing folder is an error of "
-        "kind 'not_found'. Slots, config and Python scripts live here (e.g. /python_scripts).",
+        "folders. They come in the firmware's order. JumperlOS leaves out hidden files (starting with '.'); 5.3.x "
+        "lists them. A missing folder is an error of kind 'not_found' (whether the firmware answers it with an empty "
+        "list or, as newer JumperlOS does, with OSError ENOENT). Slots, config and Python scripts live here "
+        "(e.g. /python_scripts).",
         params=(_path("The folder.", "/"),),
         output={
             "path": STRING,

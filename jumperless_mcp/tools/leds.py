@@ -183,9 +183,10 @@ TOOLS: list[ToolSpec] = [
         name="net_set_color",
         subsystem=SUBSYSTEM,
         description="Set the LED colour of a net and read it back (value and name). color is a colour name the "
-        "firmware knows (red, orange, yellow, green, cyan, blue, purple, magenta, pink, white...) or '#RRGGBB'. An "
-        "unknown name is an error from the board; a refusal (False from set_net_color) is an error of kind "
-        "'refused'. The colour stays until the net changes or is cleared. JumperlOS only.",
+        "firmware knows (red, orange, yellow, green, cyan, blue, purple, magenta, pink, white...) or '#RRGGBB'. "
+        "The firmware answers a name it cannot parse, or a net it does not have, with False: an error of kind "
+        "'refused' that still carries the colour read back. The colour stays until the net changes or is "
+        "cleared. JumperlOS only.",
         params=(
             _net_param(),
             _string(

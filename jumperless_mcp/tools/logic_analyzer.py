@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from firmware_api.catalog import by_name
 from jumperless_mcp.tool_context import ToolContext
 from jumperless_mcp.tool_runner import ToolFailure
-from jumperless_mcp.tool_spec import BOOLEAN, ToolSpec
+from jumperless_mcp.tool_spec import BOOLEAN, ToolSpec, firmware_range
 
 SUBSYSTEM = "logic_analyzer"
+LA_UNTIL = by_name()["la_stop_capture"][0].until
 NOT_READABLE = (
     "The firmware's Python logic-analyzer functions (la_set_trigger, la_capture_single_sample, "
     "la_start_continuous_capture, la_set_sample_rate, la_set_num_samples, la_enable_channel...) are partly stubs, "
@@ -29,9 +31,9 @@ async def _la_status(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
 async def _la_stop(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     async with ctx.board.batch() as batch:
         before = batch.la_is_capturing()
-        batch.la_stop_capture()
+        stopped = batch.la_stop_capture()  # a bool (JOS mjc :5811, V5 :3279); not relied on: read back instead
         after = batch.la_is_capturing()
-    return {"was_capturing": bool(before.value), "capturing": bool(after.value)}
+    return {"was_capturing": bool(before.value), "capturing": bool(after.value), "stop_returned": stopped.value}
 
 
 async def _la_capture(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
@@ -50,17 +52,20 @@ TOOLS: list[ToolSpec] = [
         output={"capturing": BOOLEAN},
         run=_la_status,
         text=lambda r: "capturing" if r["capturing"] else "not capturing",
+        **firmware_range("la_is_capturing"),
     ),
     ToolSpec(
         name="la_stop",
         subsystem=SUBSYSTEM,
         description="Stop a logic-analyzer capture (la_stop_capture) and read back that it stopped. Harmless when "
-        "nothing is capturing.",
+        "nothing is capturing. stop_returned is the firmware's own answer (a bool). JumperlOS "
+        f"{LA_UNTIL} and later have no logic analyzer: there the la_* tools are not listed.",
         params=(),
-        output={"was_capturing": BOOLEAN, "capturing": BOOLEAN},
+        output={"was_capturing": BOOLEAN, "capturing": BOOLEAN, "stop_returned": BOOLEAN},
         run=_la_stop,
         text=lambda r: "capture stopped" if r["was_capturing"] else "nothing was capturing",
         mutates=True,
+        **firmware_range("la_is_capturing", "la_stop_capture"),
     ),
     ToolSpec(
         name="la_capture",

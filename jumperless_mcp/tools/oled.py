@@ -32,11 +32,7 @@ async def _print(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
         await ctx.board.oled_print(message, size)
         return {"text": message, "size": size, "text_size": None, "connected": None}
     async with ctx.board.batch() as batch:
-        if size == DEFAULT_SIZE:
-            # oled_print(text, 2) is sent as oled_print(text) (2 is the declared default), and JumperlOS then
-            # keeps the current text size: set it explicitly so the size asked for is the size shown.
-            batch.oled_set_text_size(DEFAULT_SIZE)
-        batch.oled_print(message, size)
+        batch.oled_print(message, size)  # the size is always sent: omitted, JumperlOS would use its own default
         text_size = batch.oled_get_text_size()
         fb_size = batch.oled_get_framebuffer_size()
     if not _connected(fb_size.value):
@@ -114,10 +110,12 @@ TOOLS: list[ToolSpec] = [
         name="oled_print",
         subsystem=SUBSYSTEM,
         description="Show text on the board's 128x32 OLED. Sizes 1-3 clear the screen and print (2 = default; "
-        "larger sizes fit fewer characters); size 0 is small scrolling text that "
-        "adds a line below what is there. Any text is safe: it is sent as a quoted literal (quotes, newlines and "
-        "control characters appear as they are, up to 100 characters). On JumperlOS a missing display is an error "
-        "(kind 'oled_disconnected'); 5.3.x ignores the call silently when no display is attached (connected: null).",
+        "larger sizes fit fewer characters); on JumperlOS size 0 is small scrolling text that adds a line below "
+        "what is there (5.3.x clears and prints at every size). Any text is safe: it is sent as a quoted literal "
+        "(quotes, newlines and control characters appear as they are, up to 100 characters). On JumperlOS a "
+        "missing display is an error (kind 'oled_disconnected'); 5.3.x ignores the call silently when no display "
+        "is attached (connected: null). text_size is the board's default text size (JumperlOS "
+        "oled_get_text_size: what a print without a size uses; a print with a size does not change it).",
         params=(
             text("text", "What to show (up to 100 characters).", max_length=MAX_TEXT),
             integer(
@@ -151,6 +149,7 @@ TOOLS: list[ToolSpec] = [
         name="oled_read",
         subsystem=SUBSYSTEM,
         description="Read what the OLED shows: the 128x32 framebuffer as text art, plus the current text size. "
+        "text_size is the board's default text size (oled_get_text_size: what a print without a size uses). "
         "format 'blocks' gives 16 rows of 128 characters (each character is two pixels stacked: ' ', '\u2580', "
         "'\u2584', '\u2588'); 'ascii' gives 32 rows of 128 characters ('#' = pixel on). A missing display is an "
         "error (kind 'oled_disconnected'). JumperlOS only. The virtual board keeps printed text as text, not "

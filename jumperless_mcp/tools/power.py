@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from firmware_api import nodes
 from firmware_api.calls import DAC_CHANNEL_NAMES, coerce
 from firmware_api.catalog import by_name
-from firmware_api.versions import Family
+from firmware_api.versions import Family, FirmwareVersion
 from jumperless_mcp.tool_context import ToolContext
 from jumperless_mcp.tool_runner import ToolFailure
 from jumperless_mcp.tool_spec import (
@@ -18,6 +19,7 @@ from jumperless_mcp.tool_spec import (
     Param,
     ToolSpec,
     boolean,
+    firmware_range,
     from_arg,
     integer,
     node,
@@ -27,6 +29,7 @@ SUBSYSTEM = "power"
 CHANNEL_NAMES = DAC_CHANNEL_NAMES
 SHUNT_OHMS = 2.0  # the V5's current-sense shunt between ISENSE_PLUS and ISENSE_MINUS
 _DAC_ARG = by_name()["dac_set"][0].args[0]
+SCAN_SINCE: FirmwareVersion | None = by_name()["get_node_voltage"][0].since
 
 
 def _channel_name(value: object) -> str:
@@ -89,7 +92,8 @@ async def _measure(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
 
 async def _node_voltage(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     volts = await ctx.board.get_node_voltage(args["node"])
-    return {"node": nodes.canonical_name(nodes.resolve_node(args["node"])), "voltage": volts}
+    finite = volts if volts is None or math.isfinite(volts) else None
+    return {"node": nodes.canonical_name(nodes.resolve_node(args["node"])), "voltage": finite}
 
 
 CHANNEL_DOC = "DAC0, DAC1, TOP_RAIL or BOTTOM_RAIL (or 0-3)."
@@ -196,12 +200,15 @@ TOOLS: list[ToolSpec] = [
     ToolSpec(
         name="node_voltage",
         subsystem=SUBSYSTEM,
-        description="The voltage of a node from the firmware's background scan, without bridging anything. Only "
-        "JumperlOS builds from August 2026 have it (others give an unsupported error: use measure_node); null when "
-        "there is no scan data for the node.",
+        description="The voltage of a node from the firmware's background scan, without bridging anything. It is "
+        f"the firmware's get_node_voltage, in volts. Only JumperlOS {SCAN_SINCE} and later have it (older firmware "
+        "does not list this tool; a build without it says unsupported_by_firmware: use measure_node). voltage is "
+        "null when the scan has no fresh sample (scan off: the [display] net_currents setting or the 'i' command; "
+        "node not routed or floating).",
         params=(node("node", "The node."),),
         output={"node": STRING, "voltage": OPTIONAL_NUMBER},
         run=_node_voltage,
         families=Family.JUMPERLOS,
+        **firmware_range("get_node_voltage"),
     ),
 ]

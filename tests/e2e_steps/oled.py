@@ -8,12 +8,12 @@ TEXT = 'e2e "quoted"\nline \x03'
 
 STEPS = [
     Step("oled_print", {"text": TEXT}, lambda r: r["text"] == TEXT and r["text_size"] == 2 and r["connected"]),
-    Step("oled_print", {"text": "small", "size": 1}, lambda r: r["text_size"] == 1),
+    Step("oled_print", {"text": "small", "size": 1}, lambda r: r["size"] == 1 and r["text_size"] == 2),
     Step(
         "oled_read",
         {"format": "ascii"},
         lambda r: (
-            (r["width"], r["height"], r["text_size"]) == (128, 32, 1)
+            (r["width"], r["height"], r["text_size"]) == (128, 32, 2)
             and len(r["rows"]) == 32
             and all(len(row) == 128 and set(row) <= {"#", " "} for row in r["rows"])
         ),

@@ -13,6 +13,7 @@ STEPS = [
     Step("get_power", check=lambda r: near(r["TOP_RAIL"], 5.0) and near(r["DAC0"], 0.0)),
     Step("dac_set", {"channel": "DAC0", "voltage": 9.5}, Fails("invalid_argument", "voltage")),
     Step("ina_read", {"sensor": 0}, lambda r: near(r["current_a"], 0.0, 1e-6)),
-    Step("node_voltage", {"node": 11}, lambda r: r["voltage"] is None or near(r["voltage"], 2.5)),
+    # the net scan is upstream-only; the virtual board runs 5.7.0.13, which lacks it (the tool is unlisted there)
+    Step("node_voltage", {"node": 11}, Fails("unavailable")),
     Step("dac_set", {"channel": "TOP_RAIL", "voltage": 0.0}, lambda r: near(r["voltage"], 0.0)),
 ]
