@@ -105,9 +105,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser, default: object) -> Non
 def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--persona",
-        choices=["jumperlos", "legacy"],
+        choices=["jumperlos", "jumperlos-upstream", "jumperlos-5.7.5", "legacy"],  # the keys of emulator.PERSONAS
         default="jumperlos",
-        help="jumperlos: firmware 5.7.x with the raw REPL port; legacy: 5.3.x, main port only",
+        help="jumperlos: firmware 5.7.0.13 with the raw REPL port; jumperlos-upstream: the newest upstream "
+        "JumperlOS API (5.7.11: net scan, USB audio, parts and projects, no logic analyzer); jumperlos-5.7.5: the "
+        "stable 5.7.5 API (no parts); legacy: 5.3.x, main port only",
     )
     parser.add_argument("--parts", metavar="FILE", help="TOML file of virtual parts (resistors) on the breadboard")
     parser.add_argument("--fs-dir", metavar="DIR", help="directory backing the board's filesystem (default: temporary)")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import collections
 import copy
 import random
-import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,13 +19,18 @@ from firmware_api import nodes
 from firmware_api.values import GPIODirection, GPIOPull, GPIOState, ProbeButton
 from firmware_api.versions import Family, FirmwareVersion
 from jumperless_mcp.emulator.circuit import Circuit
+from jumperless_mcp.emulator.floats import float_repr, to_float32
+from jumperless_mcp.emulator.logic_analyzer import AnalyzerSettings
+from jumperless_mcp.emulator.oled_screens import Screens
 from jumperless_mcp.emulator.parts import Resistor
 from jumperless_mcp.emulator.routing import Bridge, Netlist
+from jumperless_mcp.emulator.usb_audio import AudioSettings
 
 NUM_SLOTS = 8
 SHUNT_OHMS = 2.0  # ISENSE+ to ISENSE- (DOCS: the two ends of a 2 ohm shunt)
 GPIO_OUTPUT_OHMS = 30.0  # RP2350 pad drive strength, roughly
 GPIO_PULL_OHMS = 50_000.0
+FAKE_GPIO_OHMS = 100.0  # assumed: a rail or DAC switched in through crossbar paths
 GPIO_HIGH_VOLTS = 3.3
 LOGIC_THRESHOLD = 1.65
 DAC_LIMIT = 8.0
@@ -69,18 +73,17 @@ SPECIAL_NET_COLORS = {
 
 
 class MicroFloat(float):
-    """A single-precision float that prints like MicroPython's (`3.3`, `0.3333333`, `100.0`)."""
+    """A single-precision float that prints as the running board's MicroPython does (`floats.float_repr`)."""
 
     def __repr__(self) -> str:
-        text = format(float(self), ".7g")
-        return text if any(c in text for c in ".enai") else text + ".0"
+        return float_repr(self)
 
     __str__ = __repr__
 
 
 def single(value: float) -> MicroFloat:
     """Round to single precision, as the firmware's floats are."""
-    return MicroFloat(struct.unpack("f", struct.pack("f", value))[0])
+    return MicroFloat(to_float32(value))  # beyond float32's range: inf, as on the board
 
 
 @dataclass
@@ -108,11 +111,28 @@ class Wavegen:
 @dataclass
 class Oled:
     connected: bool = True
-    text_size: int = 2
+    text_size: int = 2  # the size of the text shown now
+    default_size: int = 2  # JumperlOS default_oled_text_size (oled_set_text_size; oled_print without a size)
     text: str = ""
     width: int = 128
     height: int = 32
     pixels: bytearray = field(default_factory=lambda: bytearray(128 * 32 // 8))
+    font: str = "Eurostile"  # assumed: the first family jl_oled_get_fonts lists
+    copy_print: bool = False
+    bitmap: tuple[int, int, bytes] | None = None  # oled_load_bitmap: width, height, data
+
+
+@dataclass
+class FakePin:
+    """A FakeGpioPin's configuration (JOS mjc :2990): an OUTPUT drives its node, an INPUT reads it."""
+
+    output: bool
+    high: float | int  # volts, or (node-based) the node whose voltage HIGH takes
+    low: float | int
+    node_based: bool
+    threshold_high: float
+    threshold_low: float
+    value: int = 0
 
 
 @dataclass
@@ -123,6 +143,15 @@ class Overlay:
     width: int
     height: int
     colors: list[int]
+
+
+@dataclass
+class Elements:
+    """The board's electrical elements by node id: ideal supplies, resistors, Thevenin sources."""
+
+    fixed: list[tuple[int, float]]
+    resistors: list[tuple[int, int, float]]
+    sources: list[tuple[int, float, float]]  # node, volts, ohms
 
 
 @dataclass
@@ -222,6 +251,13 @@ class BoardModel:
         self.context = "global"
         self.core2_paused = False
         self.arduino_resets = 0
+        self.probe_read_calls = 0
+        # State the firmware keeps in C (it survives a soft reset of the VM):
+        self.oled_screens = Screens()
+        self.logic_analyzer = AnalyzerSettings()
+        self.usb_audio = AudioSettings()
+        self.fake_pins: dict[int, FakePin] = {}
+        self.placed_parts: dict = {}  # upstream place_part's table (projects.PlacedPart by name)
         self.raw_crossbar: list[tuple[int, int, int, int]] = []
         self.main_port_writer: Callable[[str], None] = lambda text: None
         self.main_port_waiter: Callable[[Callable[[float], None]], None] | None = None
@@ -322,25 +358,41 @@ class BoardModel:
         membership = {n: net.number for net in self.netlist.nets() for n in net.nodes}
         return lambda n: ("net", membership[n]) if n in membership else ("node", n)
 
-    def solve(self) -> tuple[dict[object, float | None], Callable[[int], tuple[str, int]]]:
-        key = self.electrical_key()
-        circuit = Circuit()
-        for node_id, volts in FIXED_SUPPLIES.items():
-            circuit.fix(key(node_id), volts)
-        for name, volts in self.driven_power().items():
-            circuit.fix(key(POWER_NODES[name]), volts)
-        if key(nodes.ISENSE_PLUS) != key(nodes.ISENSE_MINUS):
-            circuit.resistor(key(nodes.ISENSE_PLUS), key(nodes.ISENSE_MINUS), SHUNT_OHMS)
+    def elements(self) -> Elements:
+        """Every electrical element by the node it attaches to (nets are applied by `solve`)."""
+        power = self.driven_power()
+        fixed = [*FIXED_SUPPLIES.items(), *((POWER_NODES[name], volts) for name, volts in power.items())]
+        resistors = [(nodes.ISENSE_PLUS, nodes.ISENSE_MINUS, SHUNT_OHMS)]
+        resistors += [(part.a, part.b, part.ohms) for part in self.parts]
+        sources: list[tuple[int, float, float]] = []
         for pin, node_id in zip(self.gpio, GPIO_PIN_NODES, strict=True):
             if pin.direction is GPIODirection.OUTPUT:
                 level = GPIO_HIGH_VOLTS * (pin.pwm_duty if pin.pwm_frequency else float(pin.latch))
-                circuit.source(key(node_id), level, GPIO_OUTPUT_OHMS)
+                sources.append((node_id, level, GPIO_OUTPUT_OHMS))
             elif pin.pull in (GPIOPull.PULLUP, GPIOPull.PULLDOWN):
                 level = GPIO_HIGH_VOLTS if pin.pull is GPIOPull.PULLUP else 0.0
-                circuit.source(key(node_id), level, GPIO_PULL_OHMS)
-        for part in self.parts:
-            if key(part.a) != key(part.b):
-                circuit.resistor(key(part.a), key(part.b), part.ohms)
+                sources.append((node_id, level, GPIO_PULL_OHMS))
+        for node_id, fake in self.fake_pins.items():
+            if fake.output:
+                sources.append((node_id, self._fake_level(fake, dict(fixed)), FAKE_GPIO_OHMS))
+        return Elements(fixed, resistors, sources)
+
+    @staticmethod
+    def _fake_level(fake: FakePin, fixed: dict[int, float]) -> float:
+        level = fake.high if fake.value else fake.low
+        return fixed.get(int(level), 0.0) if fake.node_based else float(level)
+
+    def solve(self) -> tuple[dict[object, float | None], Callable[[int], tuple[str, int]]]:
+        key = self.electrical_key()
+        circuit = Circuit()
+        elements = self.elements()
+        for node_id, volts in elements.fixed:
+            circuit.fix(key(node_id), volts)
+        for a, b, ohms in elements.resistors:
+            if key(a) != key(b):
+                circuit.resistor(key(a), key(b), ohms)
+        for node_id, volts, ohms in elements.sources:
+            circuit.source(key(node_id), volts, ohms)
         return circuit.solve(), key
 
     def voltage(self, node_id: int) -> float | None:

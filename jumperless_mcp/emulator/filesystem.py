@@ -12,11 +12,15 @@ import posixpath
 import types
 from pathlib import Path
 
+LISTDIR_LIMIT = 1900  # jl_fs_listdir's "Prevent buffer overflow" check
+
 
 class BoardFiles:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, hide_dotfiles: bool = True, missing_folder_raises: bool = False) -> None:
         self.root = root.resolve()
         self.cwd = "/"
+        self.hide_dotfiles = hide_dotfiles  # JumperlOS's jl_fs_listdir skips '.' names, 5.3.x's does not
+        self.missing_folder_raises = missing_folder_raises  # upstream JumperlOS: listing a missing folder
 
     def host_path(self, path: str) -> Path:
         """Map a board path to the host, refusing anything outside the board's root."""
@@ -34,14 +38,38 @@ class BoardFiles:
         except OSError:
             return False
 
-    def listdir_marked(self, path: str) -> list[str]:
-        """fs_listdir(): bare names, directories with a trailing '/', dotfiles hidden, [] if missing."""
+    def listdir_marked(self, path: str) -> list[str] | None:
+        """jl_fs_listdir(): bare names, folders with a trailing '/'; None when the folder is missing.
+
+        JumperlOS skips names starting with '.', 5.3.x lists them (JOS API :2314, V5 API :817). Past 1900
+        characters the firmware's buffer ends the last name with '...' and stops. FatFS lists in directory
+        order; the host's directory has none, so names come sorted.
+        """
         try:
             folder = self.host_path(path)
             entries = sorted(folder.iterdir())
         except OSError:
+            return None
+        names: list[str] = []
+        length = 0
+        for entry in entries:
+            if self.hide_dotfiles and entry.name.startswith("."):
+                continue
+            names.append(entry.name + ("/" if entry.is_dir() else ""))
+            length += len(names[-1]) + (len(names) > 1)
+            if length > LISTDIR_LIMIT:
+                names[-1] += "..."
+                break
+        return names
+
+    def listdir(self, path: str) -> list[str]:
+        """fs_listdir(): a missing folder lists empty (5.3.x, the fork), or raises ENOENT (upstream mjc :4782)."""
+        names = self.listdir_marked(path)
+        if names is None:
+            if self.missing_folder_raises:
+                raise OSError(2, "ENOENT")
             return []
-        return [e.name + ("/" if e.is_dir() else "") for e in entries if not e.name.startswith(".")]
+        return names
 
     def read_text(self, path: str, limit: int | None = None) -> str | None:
         try:
@@ -75,9 +103,13 @@ class BoardFiles:
         module = types.ModuleType("os")
 
         def ilistdir(path: str = ".") -> object:
-            for entry in sorted(files.host_path(path).iterdir()):
+            """jl_vfs_ilistdir_method (JOS mjc :5570): jl_fs_listdir's names without the '/', stat'ed."""
+            folder = files.host_path(path)
+            for name in files.listdir(path):
+                entry = folder / name.rstrip("/")
                 kind = 0x4000 if entry.is_dir() else 0x8000
-                yield (entry.name, kind, 0, entry.stat().st_size if kind == 0x8000 else 0)
+                size = entry.stat().st_size if kind == 0x8000 and entry.exists() else 0  # "name..." past 1900
+                yield (entry.name, kind, 0, size)
 
         def stat(path: str) -> tuple[int, ...]:
             try:
@@ -121,11 +153,12 @@ class BoardFiles:
         return module
 
     def jfs_module(self) -> types.ModuleType:
+        """The `jfs` submodule (upstream JumperlOS's jfs.listdir is fs_listdir: ENOENT for a missing folder)."""
         files = self
         module = types.ModuleType("jfs")
 
         def listdir(path: str = "/") -> list[str]:
-            return [name.rstrip("/") for name in files.listdir_marked(path)]
+            return files.listdir(path)  # jfs_listdir parses the same buffer: folders keep their '/'
 
         def info() -> tuple[int, int, int]:
             used = sum(p.stat().st_size for p in files.root.rglob("*") if p.is_file())

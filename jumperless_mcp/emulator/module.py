@@ -1,151 +1,176 @@
-"""The `jumperless` MicroPython module of the virtual board, implemented on `BoardModel`.
+"""The `jumperless` MicroPython module of the virtual board, built from the firmware's own signature table.
 
-Function names and aliases come from `firmware_api.catalog`, so the virtual
-board exports exactly what the catalog says each family has. Argument checks
-and error messages follow the firmware source (see the protocol reference).
+The persona's firmware version picks the table (`firmware_api.signatures.tree_for`), and the module exports
+exactly that tree's names: every function name of its globals table, bound to a `FirmwareFunction` that
+checks and converts the call like MicroPython would (`strict.py`), and every constant with the firmware's
+type and value. The implementations are the public methods of the function groups below and in
+`gpio_functions`, `oled_functions`, `oled_screens`, `probe_functions`, `logic_analyzer` and `usb_audio`,
+named as the firmware's functions; each cites the C it follows (JOS = jumperlos-5.7.0.13-fork, V5 =
+v5-5.3.2.4, mjc = modules/jumperless/modjumperless.c, API = src/JumperlessMicroPythonAPI.cpp).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import types
-from collections.abc import Callable, Iterator
-from typing import Protocol
+from collections.abc import Callable
 
-from firmware_api import catalog, nodes
+from firmware_api import nodes
+from firmware_api.c_module import ConstantSig
 from firmware_api.calls import DAC_CHANNEL_NODES
-from firmware_api.values import GPIODirection, GPIOPull, GPIOState
+from firmware_api.signatures import Tree, tree_for
+from firmware_api.values import GPIODirection, GPIOState
 from firmware_api.versions import Family
-from jumperless_mcp.emulator import netprint, state_json
-from jumperless_mcp.emulator.board import GPIO_PIN_NODES, NUM_SLOTS, POWER_KEYS, BoardModel, Overlay, single
+from jumperless_mcp.emulator import netprint, scan, state_json, strict
+from jumperless_mcp.emulator.board import NUM_SLOTS, POWER_KEYS, BoardModel, Overlay, single
+from jumperless_mcp.emulator.fake_gpio import FAKE_GPIO_MODE_INPUT, FAKE_GPIO_MODE_OUTPUT, fake_gpio_types
 from jumperless_mcp.emulator.filesystem import BoardFiles
+from jumperless_mcp.emulator.function_group import ExecutionContext, FunctionGroup
 from jumperless_mcp.emulator.fwtypes import (
     ConnectionStateObject,
-    FirmwareObject,
     GPIODirectionObject,
-    GPIOPullObject,
     GPIOStateObject,
     NodeObject,
     ProbeButtonObject,
     ProbePadObject,
 )
+from jumperless_mcp.emulator.gpio_functions import GpioFunctions
+from jumperless_mcp.emulator.logic_analyzer import LogicAnalyzerFunctions
+from jumperless_mcp.emulator.oled_functions import OledFunctions
+from jumperless_mcp.emulator.oled_screens import OledScreenFunctions
+from jumperless_mcp.emulator.probe_functions import ProbeFunctions
+from jumperless_mcp.emulator.projects import ProjectFunctions
+from jumperless_mcp.emulator.usb_audio import UsbAudioFunctions
 
+__all__ = ["ExecutionContext", "JumperlessModule"]
 
-class ExecutionContext(Protocol):
-    """What module functions need from whoever runs the code."""
-
-    def write(self, text: str) -> None: ...  # the calling port's stdout
-    def sleep(self, seconds: float) -> None: ...  # interruptible: raises KeyboardInterrupt
-    def main_port(self, text: str) -> None: ...  # text the firmware prints on the main port
-    def wait_main_port_input(self) -> None: ...  # block until a byte is pending on the main port
-
-
-GPIO_PIN_ERROR = "GPIO pin must be 1-10, GPIO_1-GPIO_8, GPIO_20-GPIO_27, or UART_TX/UART_RX"
-PWM_PIN_ERROR = "GPIO pin must be 1-8 or GPIO_1-GPIO_8"
 DAC_CHANNEL_ERROR = "Invalid DAC channel or node. Use 0-3, DAC0, DAC1, TOP_RAIL, or BOTTOM_RAIL"
 WAVEGEN_OUTPUT_ERROR = "Invalid output. Use DAC0, DAC1, TOP_RAIL, BOTTOM_RAIL"
-_GPIO_PIN_OF_NODE = {node_id: pin for pin, node_id in enumerate(GPIO_PIN_NODES, start=1)}
+MAX_NETS = 60  # the nets the net-information API answers for (jl_get_net_name & co. check netNum < MAX_NETS)
 _WAVE_NAMES = {"SINE": 0, "TRIANGLE": 1, "TRI": 1, "RAMP": 2, "SAW": 2, "SAWTOOTH": 2, "SQUARE": 3, "SQ": 3,
-               "ARBITRARY": 4, "ARB": 4}  # fmt: skip
-
-_UNSET: object = type("Unset", (), {"__repr__": lambda self: "<unset>"})()  # an argument the caller did not pass
-
-
-def node_value(value: object) -> int:
-    """get_node_value(): an int passes unchecked, a string is looked up, a node object gives its id."""
-    if isinstance(value, FirmwareObject):
-        return value.value
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        text = value.strip().upper()
-        if text.isdigit() and 1 <= int(text) <= 200:
-            return int(text)
-        try:
-            return nodes.resolve_node(text)
-        except ValueError:
-            raise ValueError("Unknown node name") from None
-    raise TypeError("Expected node, int, or string")
+               "ARBITRARY": 4, "ARB": 4}  # fmt: skip  # get_wavegen_wave (JOS mjc :1880)
+_SERVICES = ["probe", "clickwheel", "oled", "leds", "routing", "gpio", "usb"]
+_COLOR_NAMES = {"red": 0xFF0000, "orange": 0xFF8000, "yellow": 0xFFFF00, "green": 0x00FF00, "cyan": 0x00FFFF,
+                "blue": 0x0000FF, "purple": 0x8000FF, "magenta": 0xFF00FF, "pink": 0xFF80C0, "white": 0xFFFFFF,
+                "black": 0x000000}  # fmt: skip  # a subset of parseColorValue's names (LEDs code, not in the reference)
+# Integer constants whose table value is a C macro (JOS mjc :2969-2970).
+_C_MACROS = {"FAKE_GPIO_MODE_INPUT": FAKE_GPIO_MODE_INPUT, "FAKE_GPIO_MODE_OUTPUT": FAKE_GPIO_MODE_OUTPUT}
+# Separate C functions with the same body as another one (e.g. jl_read_probe_param_func and
+# jl_probe_read_param_func, JOS mjc :3695-3725): the firmware's objects differ, the behaviour does not.
+SAME_AS = {
+    "read_probe": "probe_read",
+    "probe_wait": "probe_read_blocking",
+    "wait_probe": "probe_read_blocking",
+    "probe_touch": "probe_read_blocking",
+    "wait_touch": "probe_read_blocking",
+    "get_button": "probe_button",
+    "button_read": "probe_button",
+    "read_button": "probe_button",
+    "button_check": "check_button",
+}
 
 
-def gpio_pin(value: object) -> int:
-    """map_pin_obj_to_physical_gpio(): 1-10, raw 20-27 (-> 1-8), or a GPIO/UART node object; not the int 131."""
-    if isinstance(value, NodeObject):
-        if value.value in _GPIO_PIN_OF_NODE:
-            return _GPIO_PIN_OF_NODE[value.value]
-        raise ValueError(GPIO_PIN_ERROR)
-    if isinstance(value, int) and not isinstance(value, bool):
-        if 1 <= value <= 10:
+class JumperlessModule(FunctionGroup):
+    """The core functions (nodes, slots, power, nets, paths, overlays, state, files, system) and the namespace."""
+
+    def __init__(self, board: BoardModel, context: ExecutionContext, tree: Tree | None = None) -> None:
+        super().__init__(board, context, tree or tree_for(board.version))
+        self.files = BoardFiles(board.fs_root, self.family is Family.JUMPERLOS, missing_folder_raises=self._upstream)
+        self.groups: tuple[FunctionGroup, ...] = (
+            self,
+            *(group(board, context, self.tree) for group in _GROUPS),
+        )
+
+    # --- the namespace the firmware puts in globals ----------------------------------------------------------
+    def namespace(self) -> dict[str, object]:
+        """Every name of the firmware table, as `from jumperless import *` gives them."""
+        functions: dict[str, strict.FirmwareFunction] = {}
+        namespace: dict[str, object] = {}
+        for name, sig in self.tree.table.functions.items():
+            if sig.c_function not in functions:  # aliases of one C object are one object (`is`)
+                implementation = self.implementation(name)
+                raw = getattr(implementation, "raw_positions", frozenset())
+                converters = strict.converters_for(sig.arg_kinds, self.node_names, raw)
+                functions[sig.c_function] = strict.FirmwareFunction(sig, implementation, converters)
+            namespace[name] = functions[sig.c_function]
+        pin_type, disconnect_type = fake_gpio_types(self.board)
+        types_by_name = {"FakeGpioPin": pin_type, "FakeGpioDisconnect": disconnect_type}
+        for name, constant in self.tree.table.constants.items():
+            namespace[name] = self._constant(name, constant, types_by_name)
+        return namespace
+
+    def implementation(self, name: str) -> Callable[..., object]:
+        """The method implementing a firmware function: its own, a same-bodied function's, or an alias's."""
+        sig = self.tree.table.functions[name]
+        siblings = [other for other, s in self.tree.table.functions.items() if s.c_function == sig.c_function]
+        for candidate in [name, *([SAME_AS[name]] if name in SAME_AS else []), *siblings]:
+            for group in self.groups:
+                if not candidate.startswith("_") and callable(getattr(type(group), candidate, None)):
+                    return getattr(group, candidate)  # type: ignore[no-any-return]
+        raise LookupError(f"no implementation of {name} ({sig.c_function}) for firmware {self.tree.name}")
+
+    def _constant(self, name: str, constant: ConstantSig, types_by_name: dict[str, type]) -> object:
+        value = constant.value
+        kind = constant.type_name
+        if kind == "int":
+            return _C_MACROS[value] if isinstance(value, str) else value
+        if kind == "str":
             return value
-        if 20 <= value <= 27:
-            return value - 19
-    raise ValueError(GPIO_PIN_ERROR)
+        if kind == "module":
+            return self.files.jfs_module()
+        if kind == "type":
+            return types_by_name[str(value)]
+        if kind == "node":
+            return NodeObject.of(int(value), family=self.family)  # type: ignore[arg-type]
+        if kind == "ProbePad":
+            return ProbePadObject.of(int(value), self.family)  # type: ignore[arg-type]
+        if kind == "ProbeButton":
+            return ProbeButtonObject.of(int(value), family=self.family)  # type: ignore[arg-type]
+        if kind == "GPIOState":
+            return GPIOStateObject.of(GPIOState[str(value).removeprefix("GPIO_STATE_")], family=self.family)
+        if kind == "GPIODirection":  # the C object's bool: true = OUTPUT
+            return GPIODirectionObject.of(
+                GPIODirection.OUTPUT if value == "true" else GPIODirection.INPUT, family=self.family
+            )
+        raise LookupError(f"constant {name} of an unknown type {kind}")
 
+    def module(self) -> types.ModuleType:
+        module = types.ModuleType("jumperless")
+        module.__dict__.update(self.namespace())
+        return module
 
-def pwm_pin(value: object) -> int:
-    number = int(value)  # type: ignore[call-overload]
-    if 131 <= number <= 138:
-        number -= 130
-    if not 1 <= number <= 8:
-        raise ValueError(PWM_PIN_ERROR)
-    return number
-
-
-def dac_channel(value: object, error: str = DAC_CHANNEL_ERROR) -> int:
-    """get_dac_channel(): 0-3, or the DAC0/DAC1/TOP_RAIL/BOTTOM_RAIL node (as name, object or id)."""
-    if isinstance(value, (FirmwareObject, str)):
-        channel = DAC_CHANNEL_NODES.get(node_value(value))
-    elif isinstance(value, int):
-        channel = value if 0 <= value <= 3 else DAC_CHANNEL_NODES.get(value)
-    else:
-        channel = None
-    if channel is None:
-        raise ValueError(error)
-    return channel
-
-
-class JumperlessModule:
-    """One method per catalog function (by its primary name); `namespace()` adds the aliases."""
-
-    def __init__(self, board: BoardModel, context: ExecutionContext) -> None:
-        self.board = board
-        self.ctx = context
-        self.family = board.family
-        self.files = BoardFiles(board.fs_root)
-
-    # --- nodes and connections ---------------------------------------------------------
-    def connect(self, node1: object, node2: object, extra: object = None) -> None:
-        a, b = node_value(node1), node_value(node2)
+    # --- nodes and connections (JOS mjc :2330-2420, V5 :1560-1640) ----------------------------------------------
+    def connect(self, node1: int, node2: int, extra: object = None) -> None:
         with self.board.lock:
             if self.family is Family.LEGACY:
-                self.board.connect(a, b, save=bool(extra))
+                self.board.connect(node1, node2, save=bool(extra))  # V5: the third argument is `save`
             else:
-                self.board.connect(a, b, -1 if extra is None else int(extra))  # type: ignore[call-overload]
+                self.board.connect(node1, node2, -1 if extra is None else extra)  # type: ignore[arg-type]
 
-    def disconnect(self, node1: object, node2: object = -1) -> None:
+    def disconnect(self, node1: int, node2: int) -> None:
         with self.board.lock:
-            a, b = node_value(node1), node_value(node2)
-            self.board.disconnect(a, b)
+            self.board.disconnect(node1, node2)
             if self.family is Family.LEGACY:
                 self.board.save_slot()  # 5.3.x writes the flash file directly
 
-    fast_connect = connect
-    fast_disconnect = disconnect
+    def fast_connect(self, node1: int, node2: int, duplicates: int = -1) -> None:
+        with self.board.lock:
+            self.board.connect(node1, node2, duplicates)
+
+    def fast_disconnect(self, node1: int, node2: int) -> None:
+        with self.board.lock:
+            self.board.disconnect(node1, node2)
 
     def nodes_clear(self) -> None:
         with self.board.lock:
             self.board.clear()
 
-    def is_connected(self, node1: object, node2: object) -> ConnectionStateObject:
+    def is_connected(self, node1: int, node2: int) -> ConnectionStateObject:
         with self.board.lock:
-            return ConnectionStateObject.of(self.board.is_connected(node_value(node1), node_value(node2)))
+            return ConnectionStateObject.of(self.board.is_connected(node1, node2), family=self.family)
 
     def nodes_save(self, slot: int = -1) -> int:
         with self.board.lock:
-            return self.board.save_slot(int(slot))
+            return self.board.save_slot(slot)
 
     def nodes_discard(self) -> None:
         with self.board.lock:
@@ -157,7 +182,6 @@ class JumperlessModule:
             return self.board.has_changes()
 
     def switch_slot(self, slot: int) -> int:
-        slot = int(slot)
         if not 0 <= slot < NUM_SLOTS:
             raise ValueError("Invalid slot number")
         with self.board.lock:
@@ -167,19 +191,30 @@ class JumperlessModule:
                 self.board.snapshot(f"slot {slot}")
             return previous
 
-    def CURRENT_SLOT(self) -> int:
+    def CURRENT_SLOT(self) -> int:  # a function in the firmware's table, despite its name
         return self.board.current_slot
 
     def node(self, name: object) -> NodeObject:
-        if not isinstance(name, (str, int, FirmwareObject)) or isinstance(name, bool):
-            raise TypeError("Node must be created from string, int, or another node")
-        return NodeObject.of(node_value(name))
+        """jl_node_func (JOS mjc :3965): a name, an int, or a node (returned as is)."""
+        if isinstance(name, str):
+            found = strict.find_node_value(name, self.node_names)
+            if found == -1:
+                raise ValueError("Unknown node name")
+            return NodeObject.of(found, family=self.family)
+        if isinstance(name, int) and not isinstance(name, bool):
+            return NodeObject.of(strict.machine_word(name), family=self.family)
+        if isinstance(name, NodeObject):
+            return name
+        raise TypeError("Node must be created from string, int, or another node")
 
-    def send_raw(self, chip: object, x: int, y: int, set: int = 1) -> None:
-        if isinstance(chip, str) and len(chip) == 1 and "A" <= chip.upper() <= "L":
-            number = ord(chip.upper()) - ord("A")
-        elif isinstance(chip, int):
-            number = chip
+    def send_raw(self, chip: object, x: int, y: int, set_or_clear: int = 1) -> None:
+        """jl_send_raw_func (JOS mjc :2474): an int chip, or a chip letter/number string (API :1529)."""
+        if isinstance(chip, int) and not isinstance(chip, bool):
+            number = strict.machine_word(chip)
+        elif isinstance(chip, str):
+            number = _chip_of(chip)
+            if number < 0:
+                return  # jl_send_raw_str ignores a chip it cannot parse
         else:
             raise ValueError("Chip must be integer (0-11) or string ('A'-'L')")
         if not 0 <= number <= 11:
@@ -188,7 +223,7 @@ class JumperlessModule:
             self.ctx.main_port(f"jl_send_raw: Invalid coordinates: {x},{y}\r\n")
         else:
             with self.board.lock:
-                self.board.raw_crossbar.append((number, x, y, int(set)))
+                self.board.raw_crossbar.append((number, x, y, set_or_clear))
 
     def context_toggle(self) -> None:
         self.board.context = "python" if self.board.context == "global" else "global"
@@ -206,12 +241,13 @@ class JumperlessModule:
             return -1
         with self.board.lock:
             try:
-                state_json.set_state(self.board, str(text), bool(clear_first))
+                state_json.set_state(self.board, text, clear_first)
             except state_json.StateError as exc:
                 self.ctx.main_port(f"set_state error: {exc}\r\n")
                 return -1
         return 0
 
+    # --- undo history (JOS mjc :2400-2445) -------------------------------------------------------------------
     def undo(self) -> bool:
         with self.board.lock:
             return self.board.history_jump(self.board.history_position - 1)
@@ -227,12 +263,12 @@ class JumperlessModule:
         return len(self.board.history)
 
     def history_label(self, offset: int = 0) -> str:
-        index = self.board.history_position + int(offset)
+        index = self.board.history_position + offset
         return self.board.history[index][0] if 0 <= index < len(self.board.history) else ""
 
     def history_jump(self, position: int) -> bool:
         with self.board.lock:
-            return self.board.history_jump(int(position))
+            return self.board.history_jump(position)
 
     def history_snapshot(self) -> bool:
         with self.board.lock:
@@ -242,28 +278,40 @@ class JumperlessModule:
     def history_snapshot_count(self) -> int:
         return len(self.board.history)
 
-    # --- DAC, ADC, INA ---------------------------------------------------------------
-    def dac_set(self, channel: object, voltage: float, save: bool = True) -> None:
-        ch = dac_channel(channel)
-        with self.board.lock:
-            self.board.set_power(ch, float(voltage))
+    # --- DAC, ADC, INA (JOS mjc :1820-1985) ----------------------------------------------------------------------
+    def _dac_channel(self, value: object, error: str = DAC_CHANNEL_ERROR) -> int:
+        """get_dac_channel(): a node (or 0-3) mapped by map_node_to_dac_channel, else ValueError."""
+        node_id = self._node(value)
+        channel = DAC_CHANNEL_NODES.get(node_id, node_id if 0 <= node_id <= 3 else None)
+        if channel is None:
+            raise ValueError(error)
+        return channel
 
-    def dac_get(self, channel: object) -> float:
+    @strict.converts_itself(0, 1)
+    def dac_set(self, channel: object, voltage: object, save: bool = True) -> None:
+        number = self._dac_channel(channel)
+        volts = strict.get_float(voltage)
         with self.board.lock:
-            return single(self.board.power[POWER_KEYS[dac_channel(channel)]])
+            self.board.set_power(number, volts)
+
+    @strict.converts_itself(0)
+    def dac_get(self, channel: object) -> float:
+        number = self._dac_channel(channel)
+        with self.board.lock:
+            return single(self.board.power[POWER_KEYS[number]])
 
     def adc_get(self, channel: int) -> float:
-        channel = int(channel)
-        if not 0 <= channel <= 3:
-            raise ValueError("ADC channel must be 0-3")
+        highest = 7 if self._upstream else 3  # upstream reads 0-7 (4 = 0-5 V, 5 = probe sense, 7 = probe tip)
+        if not 0 <= channel <= highest:
+            raise ValueError(f"ADC channel must be 0-{highest}")
         with self.board.lock:
-            return self.board.adc_read(channel)
+            return self.board.adc_read(channel) if channel in (0, 1, 2, 3, 4, 7) else single(0.0)
 
     def _ina(self, sensor: int) -> tuple[float, float, float]:
-        if int(sensor) not in (0, 1):
+        if sensor not in (0, 1):
             raise ValueError("INA sensor must be 0 or 1")
         with self.board.lock:
-            return self.board.ina(int(sensor))
+            return self.board.ina(sensor)
 
     def ina_get_current(self, sensor: int) -> float:
         return self._ina(sensor)[0]
@@ -271,109 +319,59 @@ class JumperlessModule:
     def ina_get_bus_voltage(self, sensor: int) -> float:
         return self._ina(sensor)[1]
 
-    ina_get_voltage = ina_get_bus_voltage  # both families return the bus voltage here
+    def ina_get_voltage(self, sensor: int) -> float:
+        return self._ina(sensor)[1]  # jl_ina_get_voltage reads getBusVoltage too (JOS API :397, V5 API :255)
 
     def ina_get_power(self, sensor: int) -> float:
         current, bus, _ = self._ina(sensor)
         return single(current * bus)
 
-    def get_node_voltage(self, node: object) -> float | None:
+    # --- the background net scan (upstream mjc :3003-3050) -------------------------------------------------------
+    def get_node_voltage(self, node: int) -> float | None:
         with self.board.lock:
-            volts = self.board.voltage(node_value(node))
+            volts = scan.scan(self.board).node_volts.get(node)
         return None if volts is None else single(volts)
 
-    def get_net_current(self, net: int) -> float | None:
-        return None  # the virtual board has no per-net current scan data, as on boards without a scan
+    def get_net_current(self, net: int) -> dict[str, object] | None:
+        """The net's dominant path: {current_mA, voltage, from_node, to_node}, current flowing from -> to."""
+        with self.board.lock:
+            result = scan.scan(self.board)
+        paths = [p for p in result.paths if p is not None and p.net == net]
+        if net not in result.nets or not paths:
+            return None
+        top = max(paths, key=lambda p: abs(p.amps))
+        source, sink = (top.node1, top.node2) if top.amps >= 0 else (top.node2, top.node1)
+        return {"current_mA": single(abs(top.amps) * 1000), "voltage": single(result.nets[net]),
+                "from_node": source, "to_node": sink}  # fmt: skip
 
     def get_path_current(self, index: int) -> float | None:
-        return None
-
-    # --- GPIO and PWM ------------------------------------------------------------------
-    def gpio_set(self, pin: object, value: object) -> None:
-        level = _gpio_level(value)
-        number = gpio_pin(pin)
         with self.board.lock:
-            self.board.gpio[number - 1].latch = bool(level == 1)
+            paths = scan.scan(self.board).paths
+        path = paths[index] if 0 <= index < len(paths) else None
+        return None if path is None else single(path.amps * 1000)
 
-    def gpio_get(self, pin: object) -> GPIOStateObject:
-        number = gpio_pin(pin)
-        with self.board.lock:
-            state = self.board.gpio_read(number)
-        if state is GPIOState.FLOATING and isinstance(pin, int) and 20 <= pin <= 27:
-            state = GPIOState.LOW  # raw RP pin numbers use plain gpio_get(): 0/1, never FLOATING
-        return GPIOStateObject.of(state)
+    # --- waveform generator (JOS API :210-330; the C side clamps silently) ----------------------------------------
+    def _wavegen(self):  # type: ignore[no-untyped-def]
+        self.board.wavegen_configured = True
+        return self.board.wavegen
 
-    def gpio_set_dir(self, pin: object, direction: object) -> None:
-        wanted = _direction(direction)
-        number = gpio_pin(pin)
-        with self.board.lock:
-            self.board.gpio[number - 1].direction = wanted
-
-    def gpio_get_dir(self, pin: object) -> GPIODirectionObject:
-        number = gpio_pin(pin)
-        return GPIODirectionObject.of(self.board.gpio[number - 1].direction)
-
-    def gpio_set_pull(self, pin: object, pull: object) -> None:
-        wanted = _pull(pull)
-        number = gpio_pin(pin)
-        with self.board.lock:
-            self.board.gpio[number - 1].pull = wanted
-
-    def gpio_get_pull(self, pin: object) -> GPIOPullObject:
-        return GPIOPullObject.of(self.board.gpio[gpio_pin(pin) - 1].pull, self.family)
-
-    def gpio_set_read_floating(self, pin: object, enabled: object) -> None:
-        self.board.gpio[gpio_pin(pin) - 1].read_floating = bool(enabled)
-
-    def gpio_get_read_floating(self, pin: object) -> bool:
-        return self.board.gpio[gpio_pin(pin) - 1].read_floating
-
-    def gpio_claim_pin(self, pin: object) -> None:
-        self.board.gpio[gpio_pin(pin) - 1].claimed = True
-
-    def gpio_release_pin(self, pin: object) -> None:
-        self.board.gpio[gpio_pin(pin) - 1].claimed = False
-
-    def gpio_release_all_pins(self) -> None:
-        for pin in self.board.gpio:
-            pin.claimed = False
-
-    def pwm(self, pin: object, frequency: float = 1.0, duty: float = 0.5) -> None:
-        number = pwm_pin(pin)
-        _check_pwm(frequency, duty)
-        with self.board.lock:
-            gpio = self.board.gpio[number - 1]
-            gpio.direction, gpio.pwm_frequency, gpio.pwm_duty = GPIODirection.OUTPUT, float(frequency), float(duty)
-
-    def pwm_set_duty_cycle(self, pin: object, duty: float) -> None:
-        number = pwm_pin(pin)
-        _check_pwm(1.0, duty)
-        self.board.gpio[number - 1].pwm_duty = float(duty)
-
-    def pwm_set_frequency(self, pin: object, frequency: float) -> None:
-        number = pwm_pin(pin)
-        _check_pwm(frequency, 0.5)
-        self.board.gpio[number - 1].pwm_frequency = float(frequency)
-
-    def pwm_stop(self, pin: object) -> None:
-        self.board.gpio[pwm_pin(pin) - 1].pwm_frequency = None
-
-    # --- waveform generator (the C side clamps silently) ----------------------------------
+    @strict.converts_itself(0)
     def wavegen_set_output(self, channel: object) -> None:
-        self._wavegen().output = dac_channel(channel, WAVEGEN_OUTPUT_ERROR)
+        self._wavegen().output = self._dac_channel(channel, WAVEGEN_OUTPUT_ERROR)
 
     def wavegen_set_freq(self, hz: float) -> None:
-        self._wavegen().frequency = single(max(float(hz), 0.0001))
+        self._wavegen().frequency = single(hz if hz > 0 else 0.0001)
 
     def wavegen_set_wave(self, wave: object) -> None:
-        if isinstance(wave, str):
-            if wave.upper() not in _WAVE_NAMES:
-                raise ValueError("Unknown waveform")
-            number = _WAVE_NAMES[wave.upper()]
-        elif isinstance(wave, int):
+        if isinstance(wave, int) and not isinstance(wave, bool):
             if not 0 <= wave <= 4:
                 raise ValueError("Waveform must be 0-4")
-            number = int(wave)
+            number = wave
+        elif isinstance(wave, str):
+            upper = "".join(chr(ord(c) - 32) if "a" <= c <= "z" else c for c in wave[:23])
+            if upper not in _WAVE_NAMES:
+                raise ValueError("Unknown waveform")
+            number = _WAVE_NAMES[upper]
         else:
             raise TypeError("Expected int or string for waveform")
         if number == 4:
@@ -381,20 +379,17 @@ class JumperlessModule:
         self._wavegen().wave = number
 
     def wavegen_set_amplitude(self, vpp: float) -> None:
-        self._wavegen().amplitude = single(max(float(vpp), 0.0))
+        self._wavegen().amplitude = single(max(vpp, 0.0))
 
     def wavegen_set_offset(self, volts: float) -> None:
-        self._wavegen().offset = single(float(volts))
+        self._wavegen().offset = single(volts)
 
     def wavegen_set_sweep(self, start_hz: float, end_hz: float, seconds: float) -> None:
-        self._wavegen().sweep = (max(float(start_hz), 0.0001), max(float(end_hz), 0.0001), max(float(seconds), 0.0))
+        self._wavegen().sweep = (start_hz if start_hz > 0 else 0.0001, end_hz if end_hz > 0 else 0.0001,
+                                 max(seconds, 0.0))  # fmt: skip
 
-    def _wavegen(self):  # type: ignore[no-untyped-def]
-        self.board.wavegen_configured = True
-        return self.board.wavegen
-
-    def wavegen_start(self, run: object = True) -> None:
-        self.board.wavegen.running = bool(run)
+    def wavegen_start(self, run: bool = True) -> None:
+        self.board.wavegen.running = run
 
     def wavegen_stop(self) -> None:
         self.board.wavegen.running = False
@@ -417,178 +412,69 @@ class JumperlessModule:
     def wavegen_is_running(self) -> bool:
         return self.board.wavegen.running
 
-    # --- OLED --------------------------------------------------------------------------
-    def oled_print(self, *values: object, sep: object = _UNSET, end: object = _UNSET, size: object = _UNSET) -> None:
-        no_keywords = sep is _UNSET and end is _UNSET and size is _UNSET
-        sep = " " if sep is _UNSET or sep is None else sep
-        end = "" if end is _UNSET or end is None else end
-        size = -1 if size is _UNSET else int(size)  # type: ignore[call-overload]
-        # Back-compat oled_print(text, size): exactly two positional arguments, an int second, no keywords.
-        if no_keywords and len(values) == 2 and isinstance(values[1], int) and not isinstance(values[1], bool):
-            values, size = values[:1], values[1]
-        if not isinstance(sep, str):
-            raise TypeError("sep must be str or None")
-        if not isinstance(end, str):
-            raise TypeError("end must be str or None")
-        oled = self.board.oled
-        if not oled.connected:
-            return
-        text = sep.join(_oled_text(v, self.family) for v in values) + end
-        with self.board.lock:
-            if size == 0:  # small scrolling text appends
-                oled.text = (oled.text + "\n" + text).strip("\n") if oled.text else text
-            else:
-                oled.text = text
-                oled.text_size = oled.text_size if size < 0 else int(size)
-            oled.pixels[:] = bytes(len(oled.pixels))
-
-    def oled_clear(self, show: bool = True) -> None:
-        with self.board.lock:
-            self.board.oled.text = ""
-            self.board.oled.pixels[:] = bytes(len(self.board.oled.pixels))
-
-    def oled_show(self) -> None:
-        pass  # the framebuffer is always "shown" on the virtual board
-
-    def oled_connect(self) -> None:
-        self.board.oled.connected = True
-
-    def oled_disconnect(self) -> None:
-        self.board.oled.connected = False
-
-    def oled_set_text_size(self, size: int) -> bool:
-        if not 0 <= int(size) <= 2 or not self.board.oled.connected:
-            return False
-        self.board.oled.text_size = int(size)
-        return True
-
-    def oled_get_text_size(self) -> int:
-        return self.board.oled.text_size
-
-    def oled_get_framebuffer(self) -> bytes | None:
-        return bytes(self.board.oled.pixels) if self.board.oled.connected else None
-
-    def oled_get_framebuffer_size(self) -> tuple[int, int, int]:
-        oled = self.board.oled
-        return (oled.width, oled.height, len(oled.pixels)) if oled.connected else (0, 0, 0)
-
-    def oled_set_framebuffer(self, data: bytes) -> bool:
-        if len(data) != len(self.board.oled.pixels):
-            return False
-        self.board.oled.pixels[:] = data
-        return True
-
-    def oled_set_pixel(self, x: int, y: int, on: int = 1) -> bool:
-        oled = self.board.oled
-        if not (0 <= x < oled.width and 0 <= y < oled.height) or not oled.connected:
-            return False
-        index, bit = x + (y // 8) * oled.width, 1 << (y % 8)
-        oled.pixels[index] = (oled.pixels[index] | bit) if on else (oled.pixels[index] & ~bit)
-        return True
-
-    def oled_get_pixel(self, x: int, y: int) -> int:
-        oled = self.board.oled
-        if not (0 <= x < oled.width and 0 <= y < oled.height) or not oled.connected:
-            return -1
-        return int(bool(oled.pixels[x + (y // 8) * oled.width] & (1 << (y % 8))))
-
-    def oled_get_fonts(self) -> list[str]:
-        return ["Eurostile", "Jokerman", "Comic Sans", "Courier New", "New Science", "New Science Ext",
-                "Andale Mono", "Free Mono", "Iosevka Regular", "Berkeley Mono", "Pragmatism"]  # fmt: skip
-
-    # --- probe, switch, clickwheel ------------------------------------------------------
-    def probe_read(self, blocking: object = True) -> ProbePadObject:
-        with _interrupt_says_ctrl_q():
-            pad = self.board.probe.take_pad(self.ctx.sleep if blocking else None)
-        return ProbePadObject.of(pad, self.family)
-
-    def probe_button(self, blocking: object = True, consume: object = False) -> ProbeButtonObject:
-        wait = self.ctx.sleep if blocking else None
-        with _interrupt_says_ctrl_q():
-            return ProbeButtonObject.of(self.board.probe.take_button(wait, bool(consume)))
-
-    def probe_tap(self, node: object) -> None:
-        node_value(node)  # a no-op on the firmware too, after the argument check
-
-    def clickwheel_up(self, clicks: int = 1) -> None:
-        self.board.probe.wheel_direction = 1  # the firmware ignores the count: one event
-        self.board.probe.wheel_position += 1
-
-    def clickwheel_down(self, clicks: int = 1) -> None:
-        self.board.probe.wheel_direction = 2
-        self.board.probe.wheel_position -= 1
-
-    def clickwheel_press(self) -> None:
-        self.board.probe.wheel_button = 3  # pressed, then released
-
-    def get_switch_position(self) -> int:
-        return self.board.probe.switch_position
-
-    def set_switch_position(self, position: int) -> None:
-        if int(position) in (-1, 0, 1):
-            self.board.probe.switch_position = int(position)
-
-    check_switch_position = get_switch_position
-
-    def probe_autoconnect(self, enabled: object = -1) -> bool:
-        if enabled != -1:
-            self.board.probe.autoconnect = bool(enabled)
-        return self.board.probe.autoconnect
-
-    def clickwheel_get_position(self) -> int:
-        return self.board.probe.wheel_position
-
-    def clickwheel_reset_position(self) -> None:
-        self.board.probe.wheel_position = 0
-
-    def clickwheel_get_direction(self, consume: object = True) -> int:
-        direction = self.board.probe.wheel_direction
-        if consume:
-            self.board.probe.wheel_direction = 0
-        return direction
-
-    def clickwheel_get_button(self) -> int:
-        return self.board.probe.wheel_button
-
-    def clickwheel_is_initialized(self) -> bool:
-        return True
-
-    # --- nets, paths, colours, overlays ------------------------------------------------------
+    # --- nets, paths, colours (JOS mjc :2485-2935, API :752-995) --------------------------------------------------
     def _net(self, number: int):  # type: ignore[no-untyped-def]
         return next((n for n in self.board.netlist.nets() if n.number == number), None)
 
     def get_net_name(self, net: int) -> str | None:
-        return self.board.net_name(int(net)) if 0 <= int(net) < 60 else None
+        return self.board.net_name(net) if 0 <= net < MAX_NETS else None
 
-    def set_net_name(self, net: int, name: str | None) -> None:
-        if name is None:
-            self.board.net_names.pop(int(net), None)
+    @strict.converts_itself(1)
+    def set_net_name(self, net: int, name: object) -> None:
+        """None clears a custom name; anything else must be a str (mp_obj_str_get_str)."""
+        text = None if name is None else strict.get_str(name)
+        if not 0 <= net < MAX_NETS:
+            return
+        if text is None:
+            self.board.net_names.pop(net, None)
         else:
-            self.board.net_names[int(net)] = str(name)
+            self.board.net_names[net] = text
 
     def get_net_color(self, net: int) -> int:
-        return self.board.net_color(int(net))[0] if 0 <= int(net) < 60 else 0
+        return self.board.net_color(net)[0] if 0 <= net < MAX_NETS else 0
 
     def get_net_color_name(self, net: int) -> str:
-        return self.board.net_color(int(net))[1] if 0 <= int(net) < 60 else "unknown"
+        return self.board.net_color(net)[1] if 0 <= net < MAX_NETS else "unknown"
 
-    def set_net_color(self, net: int, color: object, *rgb: int) -> bool:
-        if not 0 <= int(net) < 60:
-            return False
-        parsed = _parse_color(color, rgb)
-        if parsed is None:
+    @strict.converts_itself(1, 2, 3)
+    def set_net_color(self, net: int, *color: object) -> bool:
+        """A name or '#RRGGBB' (False when it does not parse), a 0xRRGGBB int, an (r, g, b) list, or r, g, b."""
+        if len(color) == 1:
+            value = color[0]
+            if isinstance(value, str):
+                parsed = _parse_color_name(value)
+                return parsed is not None and self._set_color(net, parsed[0], parsed[1])
+            if isinstance(value, int) and not isinstance(value, bool):
+                return self._set_rgb(net, *_channels(strict.machine_word(value)))
+            if isinstance(value, (tuple, list)) and len(value) >= 3:
+                return self._set_rgb(net, *(strict.get_int(c) for c in value[:3]))
             raise ValueError("Color must be string name, hex integer, or (r,g,b) tuple")
-        self.board.net_colors[int(net)] = parsed
-        return True
+        if len(color) == 3:
+            return self._set_rgb(net, *(strict.get_int(c) for c in color))
+        raise ValueError("Invalid arguments for set_net_color")
 
-    def set_net_color_hsv(self, net: int, hue: float, saturation: float = 1.0, value: float = 1.0) -> bool:
-        import colorsys
-
-        if not 0 <= int(net) < 60:
+    def set_net_color_hsv(self, net: int, hue: float, saturation: float = -1.0, value: float = -1.0) -> bool:
+        """JOS API :869: h in 0-1 scales everything by 255, else 0-255; omitted s = 255, omitted v = 32."""
+        if not 0 <= net < MAX_NETS:
             return False
-        r, g, b = (round(c * 255) for c in colorsys.hsv_to_rgb(float(hue), float(saturation), float(value)))
-        name = f"hsv({round(hue * 255)},{round(saturation * 255)},{round(value * 255)})"
-        self.board.net_colors[int(net)] = ((r << 16) | (g << 8) | b, name)
+        if 0.0 <= hue <= 1.0:
+            h = int(hue * 255) & 0xFF
+            s = 255 if saturation < 0 else int(saturation * 255) & 0xFF
+            v = 32 if value < 0 else int(value * 255) & 0xFF
+        else:
+            h, s, v = (int(hue) & 0xFF, 255 if saturation < 0 else int(saturation) & 0xFF,
+                       32 if value < 0 else int(value) & 0xFF)  # fmt: skip
+        r, g, b = _hsv_to_rgb(h, s, v)
+        return self._set_color(net, (r << 16) | (g << 8) | b, f"hsv({h},{s},{v})")
+
+    def _set_rgb(self, net: int, r: int, g: int, b: int) -> bool:
+        raw = ((r & 0xFF) << 16) | ((g & 0xFF) << 8) | (b & 0xFF)
+        return self._set_color(net, raw, f"#{raw:06X}")
+
+    def _set_color(self, net: int, raw: int, name: str) -> bool:
+        if not 0 <= net < MAX_NETS:
+            return False
+        self.board.net_colors[net] = (raw, name)
         return True
 
     def get_num_nets(self) -> int:
@@ -598,21 +484,21 @@ class JumperlessModule:
         return len(self.board.netlist.bridges)
 
     def get_net_nodes(self, net: int) -> str:
-        found = self._net(int(net))
+        found = self._net(net)
         return ",".join(nodes.short_name(n) for n in found.nodes) if found else ""
 
     def get_bridge(self, index: int) -> tuple[int, int, int] | None:
         bridges = self.board.netlist.bridges
-        if not 0 <= int(index) < len(bridges):
+        if not 0 <= index < len(bridges):
             return None
-        bridge = bridges[int(index)]
+        bridge = bridges[index]
         return (bridge.a, bridge.b, bridge.duplicates)
 
     def get_net_info(self, net: int) -> dict | None:
         name = self.get_net_name(net)
         if name is None:
             return None
-        return {"name": name, "number": int(net), "color": self.get_net_color(net),
+        return {"name": name, "number": net, "color": self.get_net_color(net),
                 "color_name": self.get_net_color_name(net), "nodes": self.get_net_nodes(net)}  # fmt: skip
 
     def get_all_nets(self) -> list[dict | None]:
@@ -629,7 +515,7 @@ class JumperlessModule:
 
     def get_path_info(self, index: int) -> dict | None:
         paths = self._paths()
-        return paths[int(index)] if 0 <= int(index) < len(paths) else None
+        return paths[index] if 0 <= index < len(paths) else None
 
     def get_all_paths(self) -> list[dict]:
         paths = self._paths()
@@ -637,15 +523,23 @@ class JumperlessModule:
         return paths
 
     def get_path_between(self, node1: int, node2: int) -> dict | None:
-        return next((p for p in self._paths() if {p["node1"], p["node2"]} == {int(node1), int(node2)}), None)
+        return next((p for p in self._paths() if {p["node1"], p["node2"]} == {node1, node2}), None)
 
+    # --- overlays (JOS mjc :5915-6027) ---------------------------------------------------------------------------
     def overlay_set(self, name: str, x: int, y: int, height: int, width: int, colors: object) -> int:
-        flat = _flatten_colors(colors)
-        if len(flat) < width * height:
+        flat: list[int] = []
+        wanted = width * height
+        for item in strict.get_array(colors):
+            row = strict.get_array(item) if isinstance(item, (list, tuple)) else [item]
+            for color in row:
+                value = strict.get_int(color) & 0xFFFFFFFF
+                if len(flat) < wanted:
+                    flat.append(value)
+        if len(flat) < wanted:
             raise ValueError("Color array too small")
         if not (1 <= y <= 10 and 1 <= x <= 30 and 1 <= width <= 30 and 1 <= height <= 10):
             return -1
-        overlay = Overlay(str(name), int(y), int(x), int(width), int(height), flat[: width * height])
+        overlay = Overlay(name, y, x, width, height, flat)
         existing = [i for i, o in enumerate(self.board.overlays) if o.name == overlay.name]
         if existing:
             self.board.overlays[existing[0]] = overlay
@@ -667,7 +561,7 @@ class JumperlessModule:
             direct = Overlay("_DIRECT_PIXELS_", 1, 1, 30, 10, [0] * 300)
             self.board.overlays.append(direct)
         if 1 <= x <= 30 and 1 <= y <= 10:
-            direct.colors[(y - 1) * 30 + (x - 1)] = int(color)
+            direct.colors[(y - 1) * 30 + (x - 1)] = color & 0xFFFFFFFF
 
     def overlay_count(self) -> int:
         return len(self.board.overlays)
@@ -691,37 +585,41 @@ class JumperlessModule:
         return '  "overlays": [' + body + "\n  ]"
 
     def change_terminal_color(self, color: int = -1, flush: bool = True) -> None:
-        if int(color) >= 0:
-            self.ctx.write(f"\x1b[38;5;{int(color)}m")
+        if color >= 0:
+            self.ctx.write(f"\x1b[38;5;{color}m")
 
-    def cycle_term_color(self, reset: bool = False, step: float = 1.0, flush: bool = True) -> None:
+    def cycle_term_color(self, reset: bool = False, step: float = 100.0, flush: bool = True) -> None:
         pass  # colour cycling only changes escape codes on the terminal
 
-    # --- filesystem --------------------------------------------------------------------------
+    # --- filesystem (JOS mjc :4602-4672, upstream :4770-4830, V5 :2640-2720) ----------------------------------------
     def fs_exists(self, path: str) -> bool:
         return self.files.exists(path)
 
-    def fs_listdir(self, path: str = "/") -> list[str]:
-        return self.files.listdir_marked(path)
+    def fs_listdir(self, path: str) -> list[str]:
+        """Names, folders with '/'. Upstream raises OSError(ENOENT) for a missing folder; the fork returns []."""
+        return self.files.listdir(path)
 
     def fs_read(self, path: str) -> str | None:
         return self.files.read_text(path, limit=4095)
 
     def fs_write(self, path: str, text: str) -> bool:
-        return self.files.write_text(path, str(text))
+        return self.files.write_text(path, text)
 
     def fs_cwd(self) -> str:
         return "/"
 
-    # --- system ----------------------------------------------------------------------------
+    # --- system --------------------------------------------------------------------------------------------------
     def arduino_reset(self) -> None:
         self.board.arduino_resets += 1
 
     def pause_core2(self, pause: object) -> None:
-        if isinstance(pause, str):
-            self.board.core2_paused = pause.lower() in ("true", "1", "on", "yes")
-        elif isinstance(pause, (bool, int)):
-            self.board.core2_paused = bool(pause)
+        """jl_pause_core2_func (JOS mjc :3571): bool, int, or one of a few strings; anything else TypeError."""
+        if isinstance(pause, bool):
+            self.board.core2_paused = pause
+        elif isinstance(pause, int):
+            self.board.core2_paused = strict.machine_word(pause) != 0
+        elif isinstance(pause, str):
+            self.board.core2_paused = pause in ("true", "1", "on", "yes")
         else:
             raise TypeError("pause_core2() argument must be bool, int, or string")
 
@@ -729,10 +627,10 @@ class JumperlessModule:
         raise NotImplementedError(f"run_app: on-board apps are not emulated by the virtual board ({name!r})")
 
     def force_service(self, name: str) -> bool:
-        return str(name) in _SERVICES
+        return name in _SERVICES
 
     def force_service_by_index(self, index: int) -> bool:
-        return 0 <= int(index) < len(_SERVICES)
+        return 0 <= index < len(_SERVICES)
 
     def get_service_index(self, name: str) -> int:
         return _SERVICES.index(name) if name in _SERVICES else -1
@@ -740,26 +638,22 @@ class JumperlessModule:
     def print_bridges(self) -> None:
         self.ctx.write(netprint.bridges_compact(self.board))
 
-    print_paths = print_bridges
+    def print_paths(self) -> None:
+        self.ctx.write(netprint.bridges_compact(self.board))
 
     def print_crossbars(self) -> None:
         self.ctx.write("The virtual board routes nets without modelling the 12 crossbar chips.\n")
 
-    print_chip_status = print_crossbars
+    def print_chip_status(self) -> None:
+        self.print_crossbars()
 
     def print_nets(self) -> None:
         self.ctx.write(netprint.netlist(self.board).replace("\r\n", "\n"))
         if netprint.interactive(self.board):
             self.ctx.wait_main_port_input()  # live mode: ends when a byte arrives on the main port
 
-    def la_is_capturing(self) -> bool:
-        return False
-
-    def la_stop_capture(self) -> None:
-        pass  # nothing captures on the virtual board
-
     def help(self, section: str | None = None) -> None:
-        names = sorted(catalog.names(self.family))
+        names = sorted(self.tree.table.functions)
         if section is None:
             self.ctx.write("Jumperless functions:\n" + "\n".join(f"  {n}()" for n in names) + "\n")
         else:
@@ -769,163 +663,53 @@ class JumperlessModule:
         self.ctx.write("Nodes: rows 1-60, NANO_D0-D13, NANO_A0-A7, GND, TOP_RAIL, BOTTOM_RAIL, DAC0, DAC1, "
                        "ADC0-ADC4, ISENSE_PLUS/MINUS, GPIO_1-GPIO_8, UART_TX/RX, BUFFER_IN/OUT\n")  # fmt: skip
 
-    # --- the namespace the firmware puts in globals ------------------------------------------
-    def namespace(self) -> dict[str, object]:
-        """Every function (with catalog aliases) and constant, as `from jumperless import *` gives."""
-        ns: dict[str, object] = {}
-        for entry in catalog.functions(self.family):
-            implementation = getattr(self, entry.name)
-            for name in entry.names:
-                ns[name] = implementation
-        ns.update(self._extras())
-        ns.update(self._constants())
-        return ns
 
-    def _extras(self) -> dict[str, object]:
-        extras: dict[str, object] = {"help": self.help, "nodes_help": self.nodes_help,
-                                     "change_terminal_color": self.change_terminal_color,
-                                     "cycle_term_color": self.cycle_term_color,
-                                     "jfs": self.files.jfs_module()}  # fmt: skip
-        if self.family is Family.JUMPERLOS:
-            extras.update(oled_get_fonts=self.oled_get_fonts, oled_set_framebuffer=self.oled_set_framebuffer,
-                          force_service_by_index=self.force_service_by_index,
-                          set_gpio_read_floating=self.gpio_set_read_floating,
-                          get_gpio_read_floating=self.gpio_get_read_floating)  # fmt: skip
-        return extras
-
-    def _constants(self) -> dict[str, object]:
-        ns: dict[str, object] = {}
-        for node_id, node in nodes.NODES.items():
-            if node.kind is nodes.NodeKind.ROW:
-                continue
-            fake_gpio = node_id in nodes.FAKE_GPIO_OUT or node_id in nodes.FAKE_GPIO_IN
-            if fake_gpio and self.family is not Family.JUMPERLOS:
-                continue
-            for name in (node.name, *node.aliases):
-                if name.isidentifier():
-                    ns[name] = NodeObject(node_id, node.name)
-        ns.update(
-            HIGH=GPIOStateObject.of(GPIOState.HIGH), LOW=GPIOStateObject.of(GPIOState.LOW),
-            FLOATING=GPIOStateObject.of(GPIOState.FLOATING), INPUT=GPIODirectionObject.of(GPIODirection.INPUT),
-            OUTPUT=GPIODirectionObject.of(GPIODirection.OUTPUT),
-            SINE=0, TRIANGLE=1, SAWTOOTH=2, SQUARE=3, RAMP=2, ARBITRARY=4,
-            BUTTON_NONE=ProbeButtonObject.of(0), BUTTON_CONNECT=ProbeButtonObject.of(1),
-            BUTTON_REMOVE=ProbeButtonObject.of(2), CONNECT_BUTTON=ProbeButtonObject.of(1),
-            REMOVE_BUTTON=ProbeButtonObject.of(2), NO_PAD=ProbePadObject.of(-1, self.family),
-        )  # fmt: skip
-        if self.family is Family.JUMPERLOS:
-            ns.update(SWITCH_MEASURE=0, SWITCH_SELECT=1, SWITCH_UNKNOWN=-1, CLICKWHEEL_NONE=0, CLICKWHEEL_UP=1,
-                      CLICKWHEEL_DOWN=2, CLICKWHEEL_IDLE=0, CLICKWHEEL_PRESSED=1, CLICKWHEEL_HELD=2,
-                      CLICKWHEEL_RELEASED=3, CLICKWHEEL_DOUBLECLICKED=4)  # fmt: skip
-        return ns
-
-    def module(self) -> types.ModuleType:
-        module = types.ModuleType("jumperless")
-        module.__dict__.update(self.namespace())
-        return module
+_GROUPS: tuple[type[FunctionGroup], ...] = (
+    GpioFunctions,
+    OledFunctions,
+    OledScreenFunctions,
+    ProbeFunctions,
+    LogicAnalyzerFunctions,
+    UsbAudioFunctions,
+    ProjectFunctions,
+)
 
 
-_SERVICES = ["probe", "clickwheel", "oled", "leds", "routing", "gpio", "usb"]
+def _chip_of(text: str) -> int:
+    """parseChipIdentifier (JOS API :1503): one letter A-L/a-l, else atoi() in 0-11, else -1."""
+    if len(text) == 1 and ("A" <= text <= "L" or "a" <= text <= "l"):
+        return ord(text.upper()) - ord("A")
+    digits = text.lstrip(" \t\n\v\f\r")
+    sign = -1 if digits[:1] == "-" else 1
+    digits = digits[1:] if digits[:1] in "+-" and digits else digits
+    lead = len(digits) - len(digits.lstrip("0123456789"))
+    number = sign * int(digits[:lead]) if lead else 0
+    return number if 0 <= number <= 11 else -1
 
 
-@contextlib.contextmanager
-def _interrupt_says_ctrl_q() -> Iterator[None]:
-    """Blocking probe calls raise KeyboardInterrupt('Ctrl+Q') when interrupted, whichever key did it."""
-    try:
-        yield
-    except KeyboardInterrupt:
-        raise KeyboardInterrupt("Ctrl+Q") from None
-
-
-def _gpio_level(value: object) -> int:
-    if isinstance(value, FirmwareObject):
-        return value.value
-    if isinstance(value, str):
-        words = {"HIGH": 1, "1": 1, "LOW": 0, "0": 0, "FLOATING": 2, "Z": 2}
-        if value.upper() not in words:
-            raise ValueError("GPIO state string must be 'HIGH', 'LOW', or 'FLOATING'")
-        return words[value.upper()]
-    if isinstance(value, int):
-        return value
-    return 1 if value else 0
-
-
-def _direction(value: object) -> GPIODirection:
-    if isinstance(value, GPIODirectionObject):
-        return GPIODirection(value.value)
-    if isinstance(value, bool):
-        return GPIODirection.OUTPUT if value else GPIODirection.INPUT
-    if isinstance(value, int):
-        return GPIODirection.OUTPUT if value == 0 else GPIODirection.INPUT
-    if isinstance(value, str):
-        word = value.upper()
-        if word in ("OUTPUT", "OUT"):
-            return GPIODirection.OUTPUT
-        if word in ("INPUT", "IN"):
-            return GPIODirection.INPUT
-    raise ValueError("Direction string must be 'INPUT' or 'OUTPUT'")
-
-
-def _pull(value: object) -> GPIOPull:
-    if isinstance(value, FirmwareObject):
-        return GPIOPull(value.value)
-    if isinstance(value, bool):
-        return GPIOPull.PULLUP if value else GPIOPull.NONE
-    if isinstance(value, int):
-        return GPIOPull(value) if value in (-1, 0, 1, 2) else GPIOPull.NONE
-    words = {"PULLUP": 1, "UP": 1, "PULLDOWN": -1, "DOWN": -1, "NO_PULL": 0, "NOPULL": 0, "NONE": 0, "OFF": 0,
-             "BUS_KEEPER": 2, "BUSKEEPER": 2}  # fmt: skip
-    if isinstance(value, str) and value.upper() in words:
-        return GPIOPull(words[value.upper()])
-    raise ValueError("Pull string must be 'NO_PULL', 'PULLUP', 'PULLDOWN', or 'BUS_KEEPER'")
-
-
-def _check_pwm(frequency: float, duty: float) -> None:
-    if float(frequency) < 0.0009 or float(frequency) > 62_500_000.0:
-        raise ValueError("PWM frequency must be 0.001Hz to 62.5MHz")
-    if not 0.0 <= float(duty) <= 1.0:
-        raise ValueError("PWM duty cycle must be 0.0 to 1.0")
-
-
-def _oled_text(value: object, family: Family) -> str:
-    """5.3.x formats floats with %.3f; JumperlOS converts every value with str(), as print() does."""
-    if isinstance(value, float):
-        return f"{value:.3f}" if family is Family.LEGACY else str(single(value))
-    return str(value)
-
-
-_COLOR_NAMES = {"red": 0xFF0000, "orange": 0xFF8000, "yellow": 0xFFFF00, "green": 0x00FF00, "cyan": 0x00FFFF,
-                "blue": 0x0000FF, "purple": 0x8000FF, "magenta": 0xFF00FF, "pink": 0xFF80C0, "white": 0xFFFFFF,
-                "black": 0x000000}  # fmt: skip
-
-
-def _parse_color(color: object, rgb: tuple[int, ...]) -> tuple[int, str] | None:
-    if rgb and isinstance(color, int) and len(rgb) == 2:
-        color = (color, *rgb)
-    if isinstance(color, (tuple, list)) and len(color) == 3:
-        r, g, b = (max(0, min(255, int(c))) for c in color)
-        return (r << 16) | (g << 8) | b, f"#{r:02X}{g:02X}{b:02X}"
-    if isinstance(color, int) and not isinstance(color, bool):
-        return color & 0xFFFFFF, f"#{color & 0xFFFFFF:06X}"
-    if isinstance(color, str):
-        text = color.strip().lower()
-        if text in _COLOR_NAMES:
-            return _COLOR_NAMES[text], text
-        if text.startswith("#") and len(text) == 7:
-            try:
-                return int(text[1:], 16), color.strip()
-            except ValueError:
-                return None
+def _parse_color_name(text: str) -> tuple[int, str] | None:
+    """A colour name or '#RRGGBB', as parseColorValue accepts them (the names it knows are a subset here)."""
+    word = text.strip().lower()
+    if word in _COLOR_NAMES:
+        return _COLOR_NAMES[word], text
+    if word.startswith("#") and len(word) == 7:
+        try:
+            return int(word[1:], 16), text
+        except ValueError:
+            return None
     return None
 
 
-def _flatten_colors(colors: object) -> list[int]:
-    if isinstance(colors, str):
-        colors = json.loads(colors)
-    flat: list[int] = []
-    for item in colors:  # type: ignore[attr-defined]
-        if isinstance(item, (list, tuple)):
-            flat.extend(int(c) for c in item)
-        else:
-            flat.append(int(item))
-    return flat
+def _channels(color: int) -> tuple[int, int, int]:
+    return (color >> 16) & 0xFF, (color >> 8) & 0xFF, color & 0xFF
+
+
+def _hsv_to_rgb(h: int, s: int, v: int) -> tuple[int, int, int]:
+    """HSV 0-255 to RGB; assumed: the common integer HsvToRgb (the firmware's LED code is not in the reference)."""
+    if s == 0:
+        return v, v, v
+    region, remainder = h // 43, (h - (h // 43) * 43) * 6
+    p = (v * (255 - s)) >> 8
+    q = (v * (255 - ((s * remainder) >> 8))) >> 8
+    t = (v * (255 - ((s * (255 - remainder)) >> 8))) >> 8
+    return [(v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q)][min(region, 5)]
