@@ -2,8 +2,11 @@
 
 Main port (§9): DLE (stop an LED dump), CR, settle, flush, then `?` -> `Jumperless firmware
 version: X`. If nothing answers, a bare newline (line-buffered input), then Ctrl-Q x8 (stuck in
-the on-board REPL) and ask again. REPL port: Ctrl-C twice, Ctrl-B -> the MicroPython banner,
-whose `jumperless-v5 vX` names the firmware.
+the on-board REPL, or a 5.3.x program: its check reads through everything pending to a Ctrl-Q)
+and ask again. A JumperlOS program cannot be stopped that way: its check only looks at the first
+pending byte (P2), which by then is our DLE; the REPL port's lone Ctrl-C does it (the session
+tries that port when the main port is silent). REPL port: Ctrl-C on its own, twice, then Ctrl-B
+-> the MicroPython banner, whose `jumperless-v5 vX` names the firmware.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ from firmware_api.versions import FirmwareVersion
 from jumperless_mcp.errors import ProtocolError
 from jumperless_mcp.serial_link import SerialLink
 from jumperless_mcp.transport import clean_text
+from jumperless_mcp.transport_raw_repl import interrupt_twice
 
 log = logging.getLogger(__name__)
 
 VERSION_REPLY = re.compile(rb"Jumperless firmware version:[^\n]*\n")
 BANNER_VERSION = re.compile(r"jumperless-v5 v([0-9][0-9.]*[0-9])")
-FRIENDLY_PROMPT = b">>> "
+BANNER_THEN_PROMPT = re.compile(rb"MicroPython [^\n]*\n(?:[^\n]*\n)*?>>> ")
 
 
 async def _ask_version(link: SerialLink, wait: float) -> FirmwareVersion | None:
@@ -58,13 +62,12 @@ async def main_port_version(link: SerialLink, *, time_scale: float = 1.0, patien
 
 
 async def repl_port_version(link: SerialLink) -> FirmwareVersion:
-    """The firmware version from the REPL banner (Ctrl-C twice, then Ctrl-B)."""
-    await link.write(b"\r\x03\x03")
-    await anyio.sleep(0.05)
+    """The firmware version from the REPL banner (Ctrl-C twice, each alone: `interrupt_twice`; then Ctrl-B)."""
+    await interrupt_twice(link)
     await link.discard_pending()
     await link.write(b"\x02")
     try:
-        banner = await link.read_until(FRIENDLY_PROMPT, 1.5)
+        banner = await link.read_until(BANNER_THEN_PROMPT, 1.5)  # not an earlier `>>> ` answering a Ctrl-C
     except TimeoutError:
         raise ProtocolError(f"{link.device}: no MicroPython banner on Ctrl-B") from None
     match = BANNER_VERSION.search(clean_text(banner))

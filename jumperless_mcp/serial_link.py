@@ -162,6 +162,23 @@ class SerialLink:
                 searched = max(0, len(self._buffer) - len(marker) + 1)
             await self._more()
 
+    async def skip_until(self, markers: tuple[bytes, ...]) -> bytes:
+        """Drop everything before the first of `markers` (which stays buffered); return that marker.
+
+        Memory stays bounded however much arrives first: only a marker's length of tail is kept while
+        searching (a JumperlOS line editor echoes ~0.5 MB for a 1000-character line). Callers bound the wait.
+        """
+        keep = max(len(marker) for marker in markers) - 1
+        while True:
+            found = [(index, marker) for marker in markers if (index := self._buffer.find(marker)) >= 0]
+            if found:
+                index, marker = min(found)
+                del self._buffer[:index]
+                return marker
+            if len(self._buffer) > keep:
+                del self._buffer[: len(self._buffer) - keep]
+            await self._more()
+
     async def read_quiet(self, quiet: float, limit: float) -> bytes:
         """Everything until `quiet` seconds pass with no byte, or `limit` seconds in all."""
         deadline = time.monotonic() + limit

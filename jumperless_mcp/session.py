@@ -42,7 +42,7 @@ CONNECT_TIMEOUT = 15.0
 RESYNC_LIMIT = 8.0
 MAX_BACKOFF = 2.0
 FIRST_BACKOFF = 0.1
-WIRE_OVERHEAD = 64  # the one-liner's sentinels around the statements
+WIRE_OVERHEAD = 64  # rough size of the one-liner's wrapping, for callers estimating ahead (exact: Transport.max_line)
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ class Session:
             raise ValueError(f"timeout must be positive, got {timeout}")
         async with self._lock:
             transport = await self._ensure_connected((timeout or self.default_timeout) + 5.0)
-            chunks = _chunks(statements, transport.max_line)
+            chunks = _chunks(transport.prepare(statements), transport.max_line)
             limit = self.default_timeout * len(chunks) if timeout is None else timeout
             started = time.monotonic()
             try:
@@ -370,7 +370,7 @@ def _chunks(statements: list[str], max_line: int | None) -> list[list[str]]:
     """Group statements so each group, joined with ';', fits the channel's line limit."""
     if max_line is None:
         return [statements]
-    budget = max_line - WIRE_OVERHEAD
+    budget = max_line
     chunks: list[list[str]] = [[]]
     size = 0
     for statement in statements:

@@ -35,15 +35,22 @@ class Transport(ABC):
     """A way to run MicroPython statements on the board and read what they print."""
 
     name: str
-    max_line: int | None = None  # longest statement line the channel accepts (None: no limit)
+    max_line: int | None = None  # longest text of statements joined with ';' per request (None: no limit)
 
     @abstractmethod
     async def start(self) -> None:
         """Bring the channel to its ready state (e.g. enter the raw REPL)."""
 
+    def prepare(self, statements: list[str]) -> list[str]:
+        """The statements as they will go on the wire: bytes the channel would act on escaped in literals.
+
+        Raises `ArgumentError` for text it cannot carry. `execute` takes prepared statements.
+        """
+        return statements
+
     @abstractmethod
     async def execute(self, statements: list[str]) -> Reply:
-        """Run statements in order, stopping at the first error. Callers bound the wait."""
+        """Run prepared statements in order, stopping at the first error. Callers bound the wait."""
 
     @abstractmethod
     async def recover(self) -> bool:

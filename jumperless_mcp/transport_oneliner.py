@@ -1,4 +1,4 @@
-"""The `>` one-liner on the main port: the only channel on firmware before 5.6.
+"""The `>` one-liner on the main port: the only channel on firmware before 5.6 (and JumperlOS's fallback).
 
 The main port has no framing, echoes commands (JumperlOS) and prints unsolicited
 lines, so each request is one line wrapped in host-generated sentinels:
@@ -6,8 +6,24 @@ lines, so each request is one line wrapped in host-generated sentinels:
     >print('\\x02'+'<nonce>');<statements>;print('<nonce>'+'\\x03')
 
 The markers are built by concatenation so the echoed command never contains them.
-A request ends at the end marker, a complete traceback, or the Ctrl-Q interrupt notice.
-On 5.3.x each request costs the firmware's 1 s input collector: batch statements.
+A request ends at the end marker or a complete traceback. On 5.3.x each request
+costs the firmware's 1 s input collector: batch statements.
+
+JumperlOS specifics (firmware 5.7.0.13 source):
+* the request starts with SO, so the line editor frames it at the newline whatever the
+  user's line-buffering setting (in character mode a command's argument is whatever
+  arrives within 50 ms, SingleCharCommands.cpp:1376-1400);
+* the editor re-renders the whole line on every keystroke (about 0.5 MB of echo for a
+  1000-character line, Jerial.cpp:470-490, :696-746): the reader drops the echo as it
+  arrives, keeping only a marker's length of it, and the line is kept under the editor's
+  1023 characters;
+* the editor drops anything outside printable ASCII and prints the version for `?`, so
+  such characters are escaped inside literals (transport_text);
+* after every `>` command the firmware leaves the interrupt char at -1 and nothing on the
+  main-port path sets it back (micropython_embed.c:162/:180): each request first runs
+  `micropython.kbd_intr(17)`, which re-arms it for that command, so a Ctrl-Q can stop it.
+  Recovery does not rely on that: it waits for the interrupted request's own end marker or
+  traceback, and gives up on the connection (the session reconnects) if none comes.
 """
 
 from __future__ import annotations
@@ -24,14 +40,19 @@ from firmware_api.versions import Family
 from jumperless_mcp.errors import ProtocolError
 from jumperless_mcp.serial_link import SerialLink
 from jumperless_mcp.transport import Reply, Transport, clean_text
+from jumperless_mcp.transport_text import editor_unsafe, escape_source, line_unsafe
 
 log = logging.getLogger(__name__)
 
 CTRL_Q = b"\x11"
+SO = b"\x0e"  # JumperlOS: line buffering on (Jerial.cpp:211-214), silently
+TRACEBACK_HEAD = b"Traceback (most recent call last):"
 TRACEBACK_DONE = rb"Traceback \(most recent call last\):\r?\n(?:[ \t][^\n]*\n)*[^ \t\r\n][^\n]*\n"
-INTERRUPTED = rb"KeyboardInterrupt \(Ctrl\+Q\)"
+INTERRUPT_NOTICE = re.compile(r"\^[QC](?:\n*KeyboardInterrupt \(Ctrl\+Q\)\n*)?$")  # P8 echo, 5.3.x notice (P7)
+REARM = "import micropython;micropython.kbd_intr(17);"
 SETTLE = 0.02  # 5.3.x drops input while Python runs: let it finish after the end marker
-LINE_LIMIT = {Family.JUMPERLOS: 1000, Family.LEGACY: 2000}  # JumperlOS refuses > 1024 characters
+LINE_LIMIT = {Family.JUMPERLOS: 1023, Family.LEGACY: 2000}  # the JumperlOS editor holds 1023 characters
+END_WAIT = 3.0  # recovery: how long an interrupted request may take to end by itself
 
 
 class OneLinerTransport(Transport):
@@ -41,54 +62,74 @@ class OneLinerTransport(Transport):
         self.link = link
         self.family = family
         self.time_scale = time_scale  # < 1 only for a virtual board running its timers faster
-        self.max_line = LINE_LIMIT[family]
-        self._outstanding = False  # a line sent whose reply was not read to the end
+        self.max_line = LINE_LIMIT[family] - len(self._line([""], "0" * 8).lstrip(SO).rstrip(b"\n")) + 1
+        self._outstanding: str | None = None  # nonce of a line sent whose reply was not read to the end
 
     async def start(self) -> None:
         """Nothing to enter: the handshake left the menu idle."""
 
-    def _line(self, statements: list[str], nonce: str) -> str:
+    def prepare(self, statements: list[str]) -> list[str]:
+        """Comments dropped (the line joins statements with `;`), unsafe characters escaped in literals."""
+        unsafe = editor_unsafe if self.family is Family.JUMPERLOS else line_unsafe
+        return [escape_source(statement, unsafe, drop_comments=True) for statement in statements]
+
+    def _line(self, statements: list[str], nonce: str) -> bytes:
         body = ";".join(statements)
-        return rf">print('\x02'+'{nonce}');{body};print('{nonce}'+'\x03')" + "\n"
+        if self.family is Family.JUMPERLOS:
+            return SO + rf">{REARM}print('\x02'+'{nonce}');{body};print('{nonce}'+'\x03')".encode() + b"\n"
+        return rf">print('\x02'+'{nonce}');{body};print('{nonce}'+'\x03')".encode() + b"\n"
+
+    def _end(self, nonce: str) -> re.Pattern[bytes]:
+        return re.compile(re.escape(nonce.encode() + b"\x03") + b"|" + TRACEBACK_DONE)
 
     async def execute(self, statements: list[str]) -> Reply:
-        """Run the statements as one `>` line (the caller keeps it under `max_line`)."""
+        """Run prepared statements as one `>` line (the caller keeps it under `max_line`)."""
         nonce = secrets.token_hex(4)
         stale = await self.link.discard_pending()
         if stale:
             log.debug("dropped unsolicited main-port output %r", stale[-200:])
-        self._outstanding = True  # from here on, a reply may be in flight
-        await self.link.write(self._line(statements, nonce).encode())
-        done = re.compile(re.escape(nonce.encode() + b"\x03") + b"|" + TRACEBACK_DONE + b"|" + INTERRUPTED)
-        raw = await self.link.read_until(done, 1e9)  # bounded by the session's per-call timeout
+        self._outstanding = nonce  # from here on, a reply may be in flight
+        await self.link.write(self._line(statements, nonce))
+        start = b"\x02" + nonce.encode()
+        await self.link.skip_until((start, TRACEBACK_HEAD))  # the echo (and any junk) goes as it arrives
+        raw = await self.link.read_until(self._end(nonce), 1e9)  # bounded by the session's per-call timeout
+        self._outstanding = None
         if self.family is Family.LEGACY:
             await anyio.sleep(SETTLE)
-        start = raw.find(b"\x02" + nonce.encode())
-        body = raw[start + 1 + len(nonce) :] if start >= 0 else raw
+        begin = raw.find(start)
+        body = raw[begin + len(start) :] if begin >= 0 else raw
+        if body.startswith(b"\r\n"):
+            body = body[2:]  # the start marker's own line end
         if body.endswith(nonce.encode() + b"\x03"):
             body = body[: -len(nonce) - 1]
-        text = clean_text(body)
-        if re.search(INTERRUPTED.decode(), text):
-            before = text[: text.find("^Q")] if "^Q" in text else ""
-            self._outstanding = False
-            return Reply(_normalise(before), FirmwareInterrupted("KeyboardInterrupt", "interrupted (Ctrl+Q)"))
-        before, error = find_traceback(text)
-        if start < 0 and error is None:
-            raise ProtocolError(f"{self.link.device}: reply without its start marker: {text[-120:]!r}")
-        self._outstanding = False
+        before, error = find_traceback(clean_text(body))
+        if isinstance(error, FirmwareInterrupted):
+            before = INTERRUPT_NOTICE.sub("", before)
         return Reply(_normalise(before), error)
 
     async def recover(self) -> bool:
-        """Ctrl-Q stops running code; then wait out the 5.3.x collector and check with a fresh nonce."""
-        if not self._outstanding:  # cancelled before sending: nothing to interrupt or drain
+        """Stop the interrupted request, wait for its end, then check with a fresh nonce.
+
+        Ctrl-Q stops code on 5.3.x (unless it neither prints nor sleeps) and, re-armed by each request,
+        on JumperlOS too, but only when it is the first byte pending; so success is judged by the request's
+        own end marker or traceback, never by the Ctrl-Q. If neither comes, the board is still busy: the
+        session drops the link and reconnects later, which sends nothing that could run or change state.
+        """
+        nonce = self._outstanding
+        if nonce is None:  # cancelled before sending: nothing to interrupt or drain
             return False
         await self.link.write(CTRL_Q)
+        with anyio.move_on_after(END_WAIT) as waiting:
+            await self.link.read_until(self._end(nonce))
+        if waiting.cancelled_caught:
+            raise ProtocolError(f"{self.link.device}: the interrupted call is still running on the board")
+        self._outstanding = None
         quiet = 1.5 * self.time_scale if self.family is Family.LEGACY else 0.2
-        await self.link.read_quiet(quiet, limit=max(5.0, 4 * quiet))
-        nonce = secrets.token_hex(4)
+        await self.link.read_quiet(quiet, limit=max(2.0, 4 * quiet))
+        check = secrets.token_hex(4)
         with anyio.fail_after(max(3.0, 5 * quiet)):
-            reply = await self.execute([f"print('{nonce}')"])
-        if reply.stdout.strip() != nonce or reply.error:
+            reply = await self.execute([f"print('{check}')"])
+        if reply.stdout.strip() != check or reply.error:
             raise ProtocolError(f"{self.link.device}: main port did not resynchronise ({reply.stdout[-80:]!r})")
         return True
 

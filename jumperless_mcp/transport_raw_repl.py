@@ -4,12 +4,28 @@
 
 Stdout and the traceback come back separated, so no sentinels are needed; a
 fresh nonce is printed only to check that a resynchronised channel is really clean.
+
+Why plain raw mode and not raw-paste (JumperlOS 5.7.0.13 source): in raw mode
+MpRemoteService reads CDC2 itself and hands each byte to pyexec
+(MpRemoteService.cpp:150-200), which stores it verbatim until Ctrl-D, and no interrupt
+check runs until the code does. Raw-paste data instead goes through mp_hal_stdin_rx_chr
+(mphalport.c:101-175), which turns `\n` into `\r` (a `\r\n` becomes two newlines),
+treats Ctrl-C and Ctrl-Q in the data as interrupts, and, while waiting for more data,
+runs the interrupt check that takes a Ctrl-D at the head of the input for a soft-reset
+request: the closing Ctrl-D can be eaten. So: plain raw mode, `\n` between statements,
+and Ctrl-A..Ctrl-D inside literals escaped (transport_text); the whole request is one
+write, read by pyexec before anything runs.
+
+Interrupts: the firmware only looks at the first pending byte of a port while code runs
+(Python_Proper.cpp:497-549), so Ctrl-C is always sent on its own, never after other
+bytes, and nothing else is written while code may be running.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import secrets
 
 import anyio
@@ -18,11 +34,14 @@ from firmware_api.replies import parse_traceback
 from jumperless_mcp.errors import ConnectionProblem, ProtocolError
 from jumperless_mcp.serial_link import SerialLink
 from jumperless_mcp.transport import Reply, Transport
+from jumperless_mcp.transport_text import escape_source, raw_repl_unsafe
 
 log = logging.getLogger(__name__)
 
 RAW_PROMPT = b"raw REPL; CTRL-B to exit\r\n>"
 ENTER_TIMEOUT = 2.0
+# the end of stderr: the prompt, or (after SystemExit, PYEXEC_FORCED_EXIT) a soft reboot back into raw mode
+END = re.compile(rb"\x04(?:>|soft reboot\r\n)")
 
 
 class RawReplTransport(Transport):
@@ -33,15 +52,18 @@ class RawReplTransport(Transport):
         self._outstanding = False  # code sent whose reply was not read to the end
 
     async def start(self) -> None:
-        """Interrupt whatever runs (Ctrl-C twice), then Ctrl-A into the raw REPL."""
-        await self.link.write(b"\r\x03\x03")
-        await anyio.sleep(0.05)
+        """Interrupt whatever runs (`interrupt_twice`), then Ctrl-A into the raw REPL."""
+        await interrupt_twice(self.link)
         await self.link.discard_pending()
-        await self.link.write(b"\r\x01")
+        await self.link.write(b"\x01")
         try:
             await self.link.read_until(RAW_PROMPT, ENTER_TIMEOUT)
         except TimeoutError:
             raise ProtocolError(f"{self.link.device}: no raw REPL prompt (is this the REPL port?)") from None
+
+    def prepare(self, statements: list[str]) -> list[str]:
+        """Ctrl-A..Ctrl-D would reset, leave, clear or end the raw REPL buffer: escaped inside literals."""
+        return [escape_source(statement, raw_repl_unsafe) for statement in statements]
 
     async def execute(self, statements: list[str]) -> Reply:
         stale = await self.link.discard_pending()
@@ -53,7 +75,11 @@ class RawReplTransport(Transport):
         if head != b"OK":
             log.debug("ignored %r before OK", head[:-2][-200:])
         stdout = await self.link.read_until(b"\x04", _FOREVER)
-        stderr = await self.link.read_until(b"\x04>", _FOREVER)
+        stderr = await self.link.read_until(END, _FOREVER)
+        if not stderr.endswith(b">"):
+            log.info("%s: the code ended with SystemExit; the board soft-rebooted its VM", self.link.device)
+            await self.link.read_until(RAW_PROMPT, _FOREVER)
+            stderr = stderr[: -len(b"soft reboot\r\n")] + b">"
         self._outstanding = False
         error_text = stderr[:-2].decode("utf-8", "replace")
         return Reply(
@@ -82,4 +108,18 @@ class RawReplTransport(Transport):
         await self.link.close()
 
 
+async def interrupt_twice(link: SerialLink) -> None:
+    """Ctrl-C, a pause, Ctrl-C: stops running code even if it catches the first KeyboardInterrupt.
+
+    Each Ctrl-C goes alone, so it is the first pending byte: the firmware's interrupt check only peeks at the
+    head of the input (JOS Python_Proper.cpp:497-549), so a byte written before it would hide it. The pause
+    outlasts the check's 20 ms debounce, which drops a second interrupt byte. Ctrl-C also cancels a friendly
+    line, paste mode or a raw-paste transfer, so what follows lands on an empty line.
+    """
+    await link.write(b"\x03")
+    await anyio.sleep(INTERRUPT_GAP)
+    await link.write(b"\x03")
+
+
+INTERRUPT_GAP = 0.03  # past the firmware's 20 ms interrupt debounce, with room for USB scheduling
 _FOREVER = 1e9  # execute() is bounded by the session's per-call timeout

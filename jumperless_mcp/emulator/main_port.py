@@ -3,9 +3,13 @@
 Two personas share this class (protocol §2, §3.1, §3.2):
 * legacy 5.3.x: character mode, a 100 ms `[cmd]?` help probe after each
   command, `>` collected by a 1 s `readString`, bare expressions echoed,
-  input discarded after menu commands and while Python runs (except Ctrl-Q);
-* JumperlOS: line buffering (on by default from 5.7) with echo, SO/SI to
-  switch it, `>` ends at the newline, no expression echo.
+  input discarded after menu commands and, while Python runs, at each
+  interrupt check (output, sleep) up to a Ctrl-Q;
+* JumperlOS: line buffering (on by default from 5.7) through the firmware's
+  line editor (term_control.py: a full re-render per keystroke), SO/SI to
+  switch it, `>` ends at the newline (or 50 ms after the command in character
+  mode), no expression echo, and after each `>` command the interrupt char is
+  left at -1 (nothing on the main-port path sets it back).
 Legacy waits are multiplied by `time_scale` so tests need not wait whole seconds.
 """
 
@@ -19,8 +23,9 @@ from jumperless_mcp.emulator import netprint, state_json
 from jumperless_mcp.emulator.board import NUM_SLOTS, BoardModel
 from jumperless_mcp.emulator.ports import InputBuffer, PtyPort
 from jumperless_mcp.emulator.runtime import PythonRuntime
+from jumperless_mcp.emulator.term_control import TermControl, python_highlight
 
-CTRL_C, CTRL_D, ENQ, SO, SI, DLE, CTRL_Q, DC4 = 0x03, 0x04, 0x05, 0x0E, 0x0F, 0x10, 0x11, 0x14
+ENQ, SO, SI, DLE, DC4 = 0x05, 0x0E, 0x0F, 0x10, 0x14
 MENU_LINES = (
     "\t\tMenu",
     "",
@@ -67,19 +72,7 @@ class MainPort:
         self.show_menu = True
         self.colors = True
         self.line_buffering = board.version.line_buffering_default
-        self.line = bytearray()
-        self.soft_reset_pending = False
-
-    @property
-    def interrupt_bytes(self) -> frozenset[int]:
-        if self.family is Family.LEGACY:
-            return frozenset({CTRL_Q})
-        return frozenset({CTRL_Q, CTRL_C, CTRL_D})
-
-    @property
-    def discard_while_running(self) -> bool:
-        """5.3.x reads and throws away the bytes sent while Python runs (at each print's interrupt check)."""
-        return self.family is Family.LEGACY
+        self.editor = TermControl(self.write, lambda: self._version(None))
 
     def attach(self, buffer: InputBuffer) -> None:
         self.input = buffer
@@ -88,21 +81,12 @@ class MainPort:
         """After a reboot: the menu and line-buffering defaults, nothing queued."""
         self.show_menu = True
         self.line_buffering = self.board.version.line_buffering_default
-        self.line.clear()
-        self.soft_reset_pending = False
+        self.editor = TermControl(self.write, lambda: self._version(None))
         if self.input is not None:
             self.input.take_all()
 
     def write(self, text: str | bytes) -> None:
         self.port.write(text.encode("utf-8", "replace") if isinstance(text, str) else text)
-
-    def on_interrupt_byte(self, byte: int) -> None:
-        """Called from the I/O thread when an interrupt byte arrives while our code runs."""
-        if byte == CTRL_D:
-            self.soft_reset_pending = True
-        if self.discard_while_running:
-            self._drop_pending()  # 5.3.x: the check that finds Ctrl-Q has read and dropped everything pending
-        self.runtime.request_interrupt()
 
     # --- the idle loop ------------------------------------------------------------------------
     def service(self) -> None:
@@ -117,14 +101,13 @@ class MainPort:
             return
         command = chr(byte)
         if self.family is Family.LEGACY:
-            follow = self.input.peek_byte(0.1 * self.scale)  # the `[cmd]?` help probe
-            if follow == ord("?") and command not in "?Aa":
+            # the `[cmd]?` help probe follows every command byte, `?`, `A` and `a` included (V5 main.cpp:900-915)
+            follow = self.input.peek_byte(0.1 * self.scale)
+            if follow == ord("?"):
                 self.input.read_byte()
                 self.write(HELP.get(command, f"{command} - no help for this command") + "\r\n")
                 return
-            self._dispatch(command, None)
-        else:
-            self._dispatch(command, None)
+        self._dispatch(command, None)
 
     def _in_band(self, byte: int) -> bool:
         """Control bytes acted on immediately, in any mode."""
@@ -135,8 +118,7 @@ class MainPort:
             return True
         if self.family is Family.JUMPERLOS:
             if byte in (SO, SI):
-                self.line_buffering = byte == SO
-                self.line.clear()
+                self.line_buffering = byte == SO  # acknowledgeAppLineBuffering: the typed line is kept
                 return True
             if byte == DC4:
                 self.write("n,n\r\n")
@@ -144,42 +126,35 @@ class MainPort:
         return False
 
     def _service_line_mode(self) -> None:
-        """JumperlOS line buffering: echo and edit locally, act on the whole line at Enter."""
+        """JumperlOS line buffering (TermControl::service, Jerial.cpp:176-317): the editor echoes and edits,
+        the main loop acts on each completed line."""
         assert self.input is not None
         while (byte := self.input.read_byte()) is not None:
             if self._in_band(byte):
                 if not self.line_buffering:
-                    return
+                    self.editor.flush()
+                    return  # SI: the rest is read in character mode
                 continue
-            if byte in (0x0D, 0x0A):
-                if not self.line:
-                    continue
-                self.write("\r\n")
-                text, self.line = self.line.decode("utf-8", "replace"), bytearray()
-                stripped = text.strip()
-                if stripped:
-                    if len(stripped) == 2 and stripped[1] == "?" and stripped[0] not in "?Aa":
-                        self.write(HELP.get(stripped[0], f"{stripped[0]} - no help for this command") + "\r\n")
-                    else:
-                        self._dispatch(stripped[0], stripped[1:])
-            elif byte in (0x08, 0x7F):
-                if self.line:
-                    self.line = self.line[:-1]
-                    self.write("\b \b")
-            elif byte == CTRL_C:
-                self.line.clear()
-                self.write("^C\r\n")
-            elif byte >= 0x20:
-                self.line.append(byte)
-                self.write(bytes([byte]))
+            text = self.editor.feed(byte)
+            if text is None:
+                continue
+            stripped = text.strip()
+            if stripped:
+                self._dispatch(stripped[0], stripped[1:])
+        self.editor.flush()
 
     def _args(self, given: str | None) -> str:
-        """The rest of the command: the stored line, or what follows (until newline or a 50 ms gap)."""
+        """The rest of the command: the stored line, or what follows it.
+
+        JumperlOS getCommandArgs (SingleCharCommands.cpp:1376-1400) reads until a newline or 50 ms after it
+        started, however fast the bytes come (P16).
+        """
         assert self.input is not None
         if given is not None:
             return given
-        gap = 0.1 * self.scale if self.family is Family.LEGACY else 0.05
-        return self.input.read_until_gap(gap, stop=b"\r\n").decode("utf-8", "replace")
+        if self.family is Family.LEGACY:
+            return self.input.read_until_gap(0.1 * self.scale, stop=b"\r\n").decode("utf-8", "replace")
+        return self.input.read_until_deadline(0.05, stop=b"\r\n").decode("utf-8", "replace")
 
     # --- commands --------------------------------------------------------------------------------
     def _dispatch(self, command: str, args: str | None) -> None:
@@ -398,8 +373,8 @@ class MainPort:
             self.write("Usage: > <python_command>\r\n")
             return False
         for line in lines:
-            if not self.line_buffering:
-                self.write("\r" + " " * 64 + "\r" + f"\x1b[38;5;208m{line}\x1b[0m" + "\r\n")
+            if not self.line_buffering:  # executeSinglePythonCommand's own echo (Python_Proper.cpp:4775-4781)
+                self.write("\r" + " " * 64 + "\r" + python_highlight(line.strip()) + "\r\n")
             self._run(line.strip(), echo=False)
         return False
 
@@ -412,28 +387,17 @@ class MainPort:
         return collected.decode("utf-8", "replace")
 
     def _run(self, source: str, *, echo: bool) -> None:
-        on_check = self._drop_pending if self.discard_while_running else None
-        error = self.runtime.run(source, self._cooked, echo=echo, owner=self, on_check=on_check)
+        """mp_embed_exec_str: a traceback on error (after the interrupt check's own notice, P7)."""
+        error = self.runtime.run(source, self._cooked, echo=echo, owner=self)
         if error is not None:
-            if error.rstrip().endswith("KeyboardInterrupt:") and self.family is Family.LEGACY:
-                self.write("^Q\n\rKeyboardInterrupt (Ctrl+Q)\n\r")
-            else:
-                self._cooked(error)
-        if self.soft_reset_pending:
-            self.soft_reset_pending = False
-            self.runtime.reset()
-
-    def _drop_pending(self) -> None:
-        if self.input is not None:
-            self.input.take_all()
+            self._cooked(error)
+        if self.family is Family.JUMPERLOS:
+            # micropython_embed.c:162/:180 set the interrupt char to -1 after every run, and the
+            # `import gc; gc.collect()` that follows each command does it again (P9)
+            self.runtime.set_interrupt_char(-1)
+        if self.runtime.soft_reset_requested:  # a Ctrl-D at the head of the input while it ran
+            self.runtime.reset(soft=True)
 
     def _cooked(self, text: str) -> None:
-        """The main port's stdout turns '\\n' into '\\r\\n'.
-
-        On 5.3.x each print (and each interrupt check: lines, sleeps) first runs
-        mp_hal_check_interrupt, which reads and drops every pending byte (Ctrl-Q was already
-        acted on when it arrived). Bytes that arrive after the last check stay queued for the menu.
-        """
-        if self.discard_while_running and self.runtime.running:
-            self._drop_pending()
+        """The main port's stdout turns '\\n' into '\\r\\n' (V5 Python_Proper.cpp:178-197, JOS :422-490)."""
         self.write(text.replace("\r\n", "\n").replace("\n", "\r\n"))

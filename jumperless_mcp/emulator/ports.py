@@ -1,9 +1,10 @@
 """Pseudo-terminal endpoints and the byte plumbing behind each virtual USB CDC port.
 
 The host opens `PtyPort.path` with the same serial code it uses for hardware.
-An I/O thread reads what the host writes into each port's `InputBuffer`
-(or turns interrupt bytes into an interrupt of the running code); the board's
-own thread consumes those buffers, like the firmware's main loop does.
+An I/O thread reads what the host writes into each port's `InputBuffer`; the
+board's own thread consumes those buffers, like the firmware's main loop does,
+and running code only peeks at them for interrupt bytes, as the firmware's
+interrupt check does.
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ class PtyPort:
         os.set_blocking(self.master, False)
         self._write_lock = threading.Lock()
         self.closed = False
+        self.written = 0  # bytes the board has sent on this port (echo volume, for tests and benchmarks)
 
     def write(self, data: bytes) -> None:
         if not data or self.closed:
             return
         with self._write_lock:
+            self.written += len(data)
             view = memoryview(data)
             deadline = time.monotonic() + self.WRITE_TIMEOUT
             while view:
@@ -77,10 +80,12 @@ class InputBuffer:
     def __init__(self, cond: threading.Condition) -> None:
         self._cond = cond
         self._data = bytearray()
+        self.received = 0  # bytes fed in all
 
     def feed(self, data: bytes) -> None:
         with self._cond:
             self._data.extend(data)
+            self.received += len(data)
             self._cond.notify_all()
 
     def pending(self) -> int:
@@ -109,6 +114,20 @@ class InputBuffer:
             data = bytes(self._data)
             self._data.clear()
             return data
+
+    def read_until_deadline(self, seconds: float, stop: Iterable[int] = ()) -> bytes:
+        """Read until a stop byte (consumed, not returned) or until `seconds` have passed in all."""
+        out = bytearray()
+        stops = set(stop)
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            byte = self.read_byte(left)
+            if byte is None:
+                break
+            if byte in stops:
+                break
+            out.append(byte)
+        return bytes(out)
 
     def read_until_gap(self, gap: float, stop: Iterable[int] = (), limit: int = 1 << 20) -> bytes:
         """Read until `gap` seconds pass with no byte, or a stop byte (consumed, not returned)."""

@@ -2,15 +2,15 @@
 
 Code arriving over serial runs here with the `jumperless` functions and
 constants as globals, plus `print`, `time`, `os` and friends, as on the
-firmware. Errors come back as MicroPython-style tracebacks. An interrupt
-(Ctrl-C, Ctrl-Q) set from the I/O thread raises KeyboardInterrupt at the next
-line of user code, or inside a blocking call such as `time.sleep`.
+firmware. Errors come back as MicroPython-style tracebacks. Interrupts follow
+the firmware's mp_hal_check_interrupt: at each check (each line where the
+firmware has a VM hook, each output, each sleep tick) the board's `check_input`
+looks at what the host sent; an interrupt raises KeyboardInterrupt there.
 """
 
 from __future__ import annotations
 
 import ast
-import builtins
 import ctypes
 import sys
 import threading
@@ -20,55 +20,44 @@ import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from firmware_api.versions import Family
+from jumperless_mcp.emulator import mp_errors
+from jumperless_mcp.emulator.dialect import Dialect
+from jumperless_mcp.emulator.floats import running_family, set_running_family
 from jumperless_mcp.emulator.module import JumperlessModule
+from jumperless_mcp.emulator.mp_import import BoardImporter
+from jumperless_mcp.emulator.reprs import mp_repr
 
 if TYPE_CHECKING:
     from jumperless_mcp.emulator.board import BoardModel
 
 USER_FILENAMES = ("<stdin>", "<string>")
 ESCALATE_AFTER = 0.2  # seconds an interrupt may wait for a line event before it is forced
+INTERRUPT, SOFT_RESET = "interrupt", "soft_reset"  # what the board's input check may ask for
 ECHO_NAME = "__repl_echo__"
-_PURE_MODULES = (
-    "math",
-    "json",
-    "struct",
-    "re",
-    "collections",
-    "binascii",
-    "array",
-    "hashlib",
-    "io",
-    "errno",
-    "random",
-    "select",
-)
-_ALIASES = {
-    "utime": "time",
-    "uos": "os",
-    "ujson": "json",
-    "ustruct": "struct",
-    "ubinascii": "binascii",
-    "ucollections": "collections",
-    "ure": "re",
-    "uerrno": "errno",
-    "uio": "io",
-    "urandom": "random",
-}
-_MESSAGES = (
-    (NameError, lambda e: str(e).replace(" is not defined", " isn't defined")),
-    (ZeroDivisionError, lambda e: "divide by zero"),
-)
 
 
 class _EchoExpressions(ast.NodeTransformer):
-    """Make top-level expression statements print their repr, as `is_repl` compilation does."""
+    """Print every module-scope expression statement's repr, as `is_repl` compilation does.
+
+    MicroPython's compile_expr_stmt (py/compile.c:2006-2013 in the JumperlOS tree) echoes any expression
+    statement whose scope is the module, so inside for/while/if/try/with blocks too, and REPL mode skips
+    the docstring check (:3060), so a leading string is echoed as well. Function and class bodies are
+    other scopes and stay silent.
+    """
 
     def visit_Module(self, node: ast.Module) -> ast.Module:
-        for index, statement in enumerate(node.body):
-            if isinstance(statement, ast.Expr):
-                call = ast.Call(ast.Name(ECHO_NAME, ast.Load()), [statement.value], [])
-                node.body[index] = ast.copy_location(ast.Expr(call), statement)
+        self.generic_visit(node)
         return ast.fix_missing_locations(node)
+
+    def visit_Expr(self, node: ast.Expr) -> ast.Expr:
+        call = ast.Call(ast.Name(ECHO_NAME, ast.Load()), [node.value], [])
+        return ast.copy_location(ast.Expr(call), node)
+
+    def _other_scope(self, node: ast.AST) -> ast.AST:
+        return node
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = _other_scope
 
 
 class PythonRuntime:
@@ -87,37 +76,38 @@ class PythonRuntime:
         self._out: Callable[[str], None] = lambda text: None
         self.running = False
         self.owner: object = None
-        self._on_check: Callable[[], None] | None = None
         self._run_lock = threading.Lock()
         self._run_serial = 0
         self._thread_id = 0
+        # interrupt machinery: the board installs check_input; ports arm and disarm the interrupt char
+        self.check_input: Callable[[], str | None] = lambda: None
+        self.interrupt_char_armed = True  # keyboard_interrupt_char >= 0
+        self.vm_hook = True  # MICROPY_VM_HOOK_LOOP (JumperlOS): loops check too; 5.3.x checks at output and sleep
+        self.soft_reset_requested = False  # a Ctrl-D was taken as a soft reset request while code ran
+        self.forced_exit = False  # the last run ended with SystemExit (pyexec's PYEXEC_FORCED_EXIT)
+        self._forced = False  # stop() / replug(): end the code whatever it does
+        self.recorder: Callable[[str], None] | None = None  # sees every source run (tests: real MicroPython)
         self.reset()
 
-    def reset(self) -> None:
-        """Soft reset: a fresh VM with `from jumperless import *` already done."""
+    def reset(self, *, soft: bool = False) -> None:
+        """A fresh VM: `from jumperless import *` done, the firmware's globals and modules in place.
+
+        `soft=True` is a soft reset (Ctrl-D): on JumperlOS the `jumperless`, `funcs` and `check_interrupt`
+        globals do not come back (see `dialect`); at boot and replug they are there.
+        """
         self.module = JumperlessModule(self.board, self)
-        self.jumperless = self.module.module()
-        self.modules = {
-            "jumperless": self.jumperless,
-            "jfs": self.jumperless.jfs,  # type: ignore[attr-defined]
-            "time": self._time_module(),
-            "sys": self._sys_module(),
-            "os": self.module.files.os_module(),
-            "gc": self._gc_module(),
-            "micropython": self._micropython_module(),
-        }
-        self.globals: dict[str, object] = {
-            **self.jumperless.__dict__,
-            "__name__": "__main__",
-            "__builtins__": self._builtins(),
-            ECHO_NAME: self._echo,
-        }
+        self.dialect = Dialect(self, self.module, soft=soft)
+        self.jumperless = self.dialect.jumperless
+        self.modules = self.dialect.modules
+        self.globals: dict[str, object] = self.dialect.globals
+        self.globals[ECHO_NAME] = self._echo
 
     # --- ExecutionContext for the module ---------------------------------------------------
     def write(self, text: str) -> None:
         self._out(text)
 
     def sleep(self, seconds: float) -> None:
+        """mp_hal_delay_ms: an interrupt check on every tick (woken early when host bytes arrive)."""
         deadline = time.monotonic() + max(0.0, float(seconds))
         while True:
             self._check_interrupt()
@@ -134,31 +124,76 @@ class PythonRuntime:
         self._main_port_wait(self._poll_sleep)
 
     def _poll_sleep(self, seconds: float) -> None:
-        if self.interrupt.is_set():
-            self.interrupt.clear()
+        """The live-mode wait ends on any pending byte, so it only honours a forced stop itself."""
+        if self._forced:
+            self._forced = False
             raise KeyboardInterrupt
+        self.interrupt.clear()
         self.interrupt.wait(seconds)
 
-    def request_interrupt(self) -> None:
-        """Interrupt the running code: at its next line, or within 0.2 s even in a one-line loop."""
+    def set_interrupt_char(self, char: int) -> None:
+        """mp_hal_set_interrupt_char / micropython.kbd_intr: -1 turns every check off (JOS Python_Proper.cpp:567)."""
+        self.interrupt_char_armed = int(char) >= 0
+
+    def input_arrived(self) -> None:
+        """I/O thread: host bytes arrived while code runs. Sleeps wake and check at once; where the
+        firmware's VM hook would see them inside any loop, a timer checks code that has no line events."""
         self.interrupt.set()
+        if self.vm_hook and self.running:
+            self._escalate_later()
+
+    def request_interrupt(self) -> None:
+        """Stop the running code whatever it does (stop, replug): at its next check, or within 0.2 s."""
+        self._forced = True
+        self.interrupt.set()
+        self._escalate_later()
+
+    def _escalate_later(self) -> None:
         timer = threading.Timer(ESCALATE_AFTER, self._escalate, args=(self._run_serial,))
         timer.daemon = True
         timer.start()
 
     def _escalate(self, serial: int) -> None:
         with self._run_lock:
-            if self.running and self._run_serial == serial and self.interrupt.is_set():
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                    ctypes.c_ulong(self._thread_id), ctypes.py_object(KeyboardInterrupt)
-                )
+            if not (self.running and self._run_serial == serial):
+                return
+            if self._forced:
+                self._forced = False
+                pending: type[BaseException] | None = KeyboardInterrupt
+            else:
+                pending = self._pending_exception(self.check_input())
+            if pending is not None:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread_id), ctypes.py_object(pending))
+
+    def _pending_exception(self, request: str | None) -> type[BaseException] | None:
+        if request == SOFT_RESET:
+            self.soft_reset_requested = True
+            return SystemExit
+        return KeyboardInterrupt if request == INTERRUPT else None
 
     def _check_interrupt(self) -> None:
-        if self._on_check is not None:
-            self._on_check()
-        if self.interrupt.is_set():
-            self.interrupt.clear()
+        """mp_hal_check_interrupt: a forced stop, or whatever the board's check finds in the host's input."""
+        self.interrupt.clear()
+        if self._forced:
+            self._forced = False
             raise KeyboardInterrupt
+        pending = self._pending_exception(self.check_input())
+        if pending is not None:
+            raise pending
+
+    def _checked_output(self, out: Callable[[str], None]) -> Callable[[str], None]:
+        """Output checks for interrupts too (JOS every 50 characters, 5.3.x every 10). JumperlOS only schedules
+        the exception, so the text still goes out; 5.3.x raises from inside the check, before it."""
+
+        def write(text: str) -> None:
+            pending = self._pending_exception(self.check_input()) if text and self.running else None
+            if pending is not None and not self.vm_hook:
+                raise pending
+            out(text)
+            if pending is not None:
+                raise pending
+
+        return write
 
     # --- running code ------------------------------------------------------------------------
     def run(
@@ -168,18 +203,19 @@ class PythonRuntime:
         *,
         echo: bool = False,
         owner: object = None,
-        on_check: Callable[[], None] | None = None,
     ) -> str | None:
         """Run source to completion; stdout goes to `out`. Returns a traceback, or None on success.
 
-        `owner` is the port that sent the code: only its interrupt bytes interrupt it.
-        `on_check` runs at every interrupt check (each line, each sleep tick), as the
-        firmware's mp_hal_check_interrupt does.
+        `owner` is the port that sent the code: interrupt echoes (`^Q`, `^C`) go to its stream. Interrupt
+        checks run at every line (with a VM hook), every output and every sleep tick.
         """
+        if self.recorder is not None:
+            self.recorder(source)
         filename = "<stdin>"
-        self._out = out
+        set_running_family(self.board.family)  # floats print as this board's firmware prints them
+        self._out = self._checked_output(out)
         self.owner = owner
-        self._on_check = on_check
+        self.soft_reset_requested = self.forced_exit = False
         try:
             tree = ast.parse(source, filename, "exec")
             if echo:
@@ -189,6 +225,7 @@ class PythonRuntime:
             return format_traceback(exc)
         with self._run_lock:
             self.interrupt.clear()
+            self._forced = False
             self._run_serial += 1
             self._thread_id = threading.get_ident()
             self.running = True
@@ -197,6 +234,7 @@ class PythonRuntime:
         try:
             exec(code, self.globals)
         except SystemExit:
+            self.forced_exit = True
             return None
         except BaseException as exc:
             return format_traceback(exc)
@@ -213,143 +251,35 @@ class PythonRuntime:
         return self._trace_line
 
     def _trace_line(self, frame: types.FrameType, event: str, arg: object) -> Callable | None:  # type: ignore[type-arg]
-        if event == "line":  # not on 'return': nothing may be checked (or input dropped) after the last statement
+        if event == "line" and self.vm_hook:  # not on 'return': nothing is checked after the last statement
             self._check_interrupt()
         return self._trace_line
 
     def _echo(self, value: object) -> None:
         if value is not None:
-            self._out(repr(value) + "\n")
-
-    # --- the builtins and modules a script sees ------------------------------------------------
-    def _builtins(self) -> dict[str, object]:
-        names = dict(builtins.__dict__)
-        names.update(print=self._print, open=self.module.files.open, __import__=self._import)
-        for name in ("input", "breakpoint", "help", "exit", "quit", "copyright", "credits", "license"):
-            names.pop(name, None)
-        names["help"] = self.module.help
-        return names
-
-    def _print(self, *values: object, sep: str | None = " ", end: str | None = "\n", file: object = None) -> None:
-        text = (" " if sep is None else sep).join(str(v) for v in values) + ("\n" if end is None else end)
-        if file is not None and hasattr(file, "write"):
-            file.write(text)
-        else:
-            self._out(text)
-
-    def _import(
-        self, name: str, globals: object = None, locals: object = None, fromlist: object = (), level: int = 0
-    ) -> object:
-        name = _ALIASES.get(name, name)
-        if name in self.modules:
-            return self.modules[name]
-        if name in _PURE_MODULES:
-            return __import__(name, fromlist=fromlist or ())  # type: ignore[arg-type]
-        raise ImportError(f"no module named '{name}'")
-
-    def _time_module(self) -> types.ModuleType:
-        start = time.monotonic()
-        module = types.ModuleType("time")
-        module.__dict__.update(
-            sleep=self.sleep,
-            sleep_ms=lambda ms: self.sleep(ms / 1000),
-            sleep_us=lambda us: self.sleep(us / 1e6),
-            ticks_ms=lambda: int((time.monotonic() - start) * 1000) & 0x3FFFFFFF,
-            ticks_us=lambda: int((time.monotonic() - start) * 1e6) & 0x3FFFFFFF,
-            ticks_diff=lambda a, b: ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000,
-            ticks_add=lambda a, b: (a + b) & 0x3FFFFFFF,
-            time=lambda: int(time.time()),
-            time_ns=time.time_ns,
-            localtime=time.localtime,
-            gmtime=time.gmtime,
-            mktime=time.mktime,
-        )
-        return module
-
-    def _sys_module(self) -> types.ModuleType:
-        runtime = self
-
-        class _Stdout:
-            def write(self, text: object) -> int:
-                runtime._out(text.decode() if isinstance(text, (bytes, bytearray)) else str(text))
-                return len(text)  # type: ignore[arg-type]
-
-            buffer = property(lambda self: self)
-
-        module = types.ModuleType("sys")
-        version = str(self.board.version)
-        module.__dict__.update(
-            platform="rp2",
-            byteorder="little",
-            maxsize=2**31 - 1,
-            path=["", "/lib"],
-            argv=[],
-            modules={},
-            version="3.4.0; MicroPython v1.28.0-dirty on 2026-06-01",
-            implementation=types.SimpleNamespace(
-                name="micropython", version=(1, 28, 0, ""), _machine=f"jumperless-v5 v{version} with rp2350b", _mpy=0
-            ),
-            stdout=_Stdout(),
-            stderr=_Stdout(),
-            exit=sys.exit,
-            print_exception=lambda exc, file=None: self._out(format_traceback(exc)),
-        )
-        return module
-
-    @staticmethod
-    def _gc_module() -> types.ModuleType:
-        module = types.ModuleType("gc")
-        module.__dict__.update(
-            collect=lambda: None,
-            mem_free=lambda: 7_800_000,
-            mem_alloc=lambda: 200_000,
-            enable=lambda: None,
-            disable=lambda: None,
-            isenabled=lambda: True,
-        )
-        return module
-
-    @staticmethod
-    def _micropython_module() -> types.ModuleType:
-        module = types.ModuleType("micropython")
-        module.__dict__.update(
-            const=lambda x: x,
-            kbd_intr=lambda c: None,
-            opt_level=lambda *a: 0,
-            mem_info=lambda *a: None,
-            native=lambda f: f,
-            viper=lambda f: f,
-        )
-        return module
+            self._out(mp_repr(value, self.board.family) + "\n")
 
 
 def format_traceback(exc: BaseException) -> str:
-    """A MicroPython-style traceback: only the script's own frames, `Type: message`."""
+    """A MicroPython-style traceback: the board code's own frames (typed in or imported), `Type: message`."""
     lines = ["Traceback (most recent call last):"]
     if isinstance(exc, SyntaxError):
         lines.append(f'  File "{exc.filename or "<stdin>"}", line {exc.lineno or 1}')
         lines.append("SyntaxError: invalid syntax")
         return "\n".join(lines) + "\n"
     for frame, line_number in traceback.walk_tb(exc.__traceback__):
-        filename = frame.f_code.co_filename
-        if filename in USER_FILENAMES:
-            where = "<module>" if frame.f_code.co_name == "<module>" else frame.f_code.co_name
-            lines.append(f'  File "{filename}", line {line_number}, in {where}')
+        code = frame.f_code
+        if code.co_filename in USER_FILENAMES or _is_board_code(frame):
+            where = "<module>" if code.co_name == "<module>" else code.co_name
+            lines.append(f'  File "{code.co_filename}", line {line_number}, in {where}')
     if len(lines) == 1:
         lines.append('  File "<stdin>", line 1, in <module>')
-    lines.append(f"{_type_name(exc)}: {_message(exc)}")
+    family = running_family() or Family.JUMPERLOS
+    lines.append(f"{mp_errors.type_name(exc)}: {mp_errors.message(exc, family)}")
     return "\n".join(lines) + "\n"
 
 
-def _type_name(exc: BaseException) -> str:
-    """MicroPython has one OSError (no FileNotFoundError and friends)."""
-    return "OSError" if isinstance(exc, OSError) else type(exc).__name__
-
-
-def _message(exc: BaseException) -> str:
-    for kind, render in _MESSAGES:
-        if isinstance(exc, kind):
-            return render(exc)
-    if isinstance(exc, OSError) and exc.errno is not None:
-        return f"[Errno {exc.errno}] {exc.strerror}" if exc.strerror else str(exc.errno)
-    return str(exc) if exc.args else ""
+def _is_board_code(frame: types.FrameType) -> bool:
+    """Code the VM runs has the VM's builtins, whose `__import__` is the board's importer."""
+    vm_builtins = frame.f_globals.get("__builtins__")
+    return isinstance(vm_builtins, dict) and isinstance(vm_builtins.get("__import__"), BoardImporter)

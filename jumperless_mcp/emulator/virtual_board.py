@@ -5,15 +5,19 @@
         board.probe.touch(12)              # script the probe
         board.inject("main", b"\\x0e probe banner \\x0f")  # unsolicited output
 
-Two threads do the work: an I/O thread moves host bytes into per-port buffers
-(or interrupts running code), and the board thread serves the ports in turn,
-like the firmware's main loop (a long script on one port stalls the other).
+Two threads do the work: an I/O thread moves host bytes into per-port buffers,
+and the board thread serves the ports in turn, like the firmware's main loop (a
+long script on one port stalls the other). Running code looks for interrupt bytes
+the way the firmware's mp_hal_check_interrupt does: only the first pending byte of
+each port counts (JumperlOS), or everything pending up to a Ctrl-Q is read and
+dropped (5.3.x).
 """
 
 from __future__ import annotations
 
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +27,12 @@ from jumperless_mcp.emulator.main_port import MainPort
 from jumperless_mcp.emulator.parts import Resistor
 from jumperless_mcp.emulator.ports import InputBuffer, IoThread, PtyPort
 from jumperless_mcp.emulator.repl_port import ReplPort
-from jumperless_mcp.emulator.runtime import PythonRuntime
+from jumperless_mcp.emulator.runtime import INTERRUPT, SOFT_RESET, PythonRuntime
+
+CTRL_C, CTRL_D, CTRL_Q = 0x03, 0x04, 0x11
+DEBOUNCE = 0.02  # check_stream_for_interrupt ignores a second interrupt byte within 20 ms (JOS Python_Proper.cpp:528)
+# 5.3.x mp_hal_check_interrupt's notice (V5 src/Python_Proper.cpp:225-232): replColors[4] then replColors[1]
+LEGACY_NOTICE = b"^Q\n\r\x1b[38;5;202mKeyboardInterrupt (Ctrl+Q)\n\r\x1b[38;5;69m"
 
 
 @dataclass(frozen=True)
@@ -37,11 +46,25 @@ class Persona:
         return FirmwareVersion.parse(self.version).family
 
 
+# A persona is a firmware version: its `jumperless` module is the table of the firmware tree that version
+# maps to (firmware_api.signatures.tree_for), so a newer tree needs only an entry here.
 PERSONAS = {
     "jumperlos": Persona(
         "jumperlos",
         "5.7.0.13",
         "MicroPython v1.28.0-dirty on 2026-06-01; jumperless-v5 v5.7.0.13 with rp2350b\r\n"
+        'Type "help()" for more information.\r\n',
+    ),
+    "jumperlos-upstream": Persona(  # the newest upstream JumperlOS tree ("upstream-7077df9", as in 5.7.11.0)
+        "jumperlos-upstream",
+        "5.7.11",
+        "MicroPython v1.28.0-dirty on 2026-06-01; jumperless-v5 v5.7.11 with rp2350b\r\n"
+        'Type "help()" for more information.\r\n',
+    ),
+    "jumperlos-5.7.5": Persona(  # the stable-5.7.5 branch tree ("upstream-796c56c"): no parts, no bg_*
+        "jumperlos-5.7.5",
+        "5.7.5",
+        "MicroPython v1.28.0-dirty on 2026-06-01; jumperless-v5 v5.7.5 with rp2350b\r\n"
         'Type "help()" for more information.\r\n',
     ),
     "legacy": Persona("legacy", "5.3.2.4", ""),
@@ -73,6 +96,11 @@ class VirtualBoard:
         self._io = IoThread()
         self._main_pty = PtyPort("main")
         self.runtime = PythonRuntime(self.model, self._main_write, self._main_wait)
+        jumperlos = self.persona.family is Family.JUMPERLOS
+        self.runtime.vm_hook = jumperlos  # MICROPY_VM_HOOK_LOOP: JOS mpconfigport.h:515; none in 5.3.x (P6)
+        self.runtime.check_input = self._check_jumperlos if jumperlos else self._check_legacy
+        self._check_lock = threading.Lock()
+        self._last_interrupt = 0.0
         self.main = MainPort(self._main_pty, self.model, self.runtime, time_scale)
         self.main.attach(InputBuffer(self._cond))
         self.repl: ReplPort | None = None
@@ -144,6 +172,7 @@ class VirtualBoard:
                 self.repl.port = PtyPort("repl")
                 self.repl.reset_session()
             self.runtime.reset()
+            self._boot()
         self._register_ports()
 
     def _pty_ports(self) -> list[PtyPort]:
@@ -175,6 +204,13 @@ class VirtualBoard:
             raise ValueError(f"port must be 'main' or 'repl' (on JumperlOS), got {port!r}")
         target.write(data)
 
+    def bytes_written(self, port: str) -> int:
+        """How many bytes the board has sent on a port since it was plugged in (echo volume, benchmarks)."""
+        target = {"main": self._main_pty, "repl": self.repl.port if self.repl else None}.get(port)
+        if target is None:
+            raise ValueError(f"port must be 'main' or 'repl' (on JumperlOS), got {port!r}")
+        return target.written
+
     def block_path(self, a: int, b: int) -> None:
         """Let the crossbars find no free path for the bridge a-b, as on a crowded board: the firmware keeps
         the bridge but never routes it (is_connected says yes, get_path_between says None)."""
@@ -188,6 +224,7 @@ class VirtualBoard:
         if not self._started:
             self._started = True
             self._io.start()
+            self._boot()
             self._register_ports()
             self._thread.start()
         return self
@@ -215,26 +252,61 @@ class VirtualBoard:
         self.stop()
 
     # --- internals --------------------------------------------------------------------------------
+    def _boot(self) -> None:
+        """Power-on: the interrupt char is Ctrl-Q once MpRemoteService has run (MpRemoteService.cpp:113-140),
+        which also prints the MicroPython banner into CDC2, whether or not anyone listens (P13)."""
+        self.runtime.set_interrupt_char(CTRL_Q)
+        if self.repl:
+            self.repl.boot()
+
     def _from_host(self, port: MainPort | ReplPort, data: bytes) -> None:
-        """I/O thread: interrupt code the port is running, or queue the bytes for the board thread."""
+        """I/O thread: queue the bytes for the board thread; running code checks them at its next check."""
         assert port.input is not None
         if self.hung:
             return
-        if self.runtime.running and self.runtime.owner is port:
-            keep = bytearray()
-            for byte in data:
-                if byte in port.interrupt_bytes:
-                    if isinstance(port, MainPort):
-                        if port.discard_while_running:
-                            keep.clear()  # the check that sees Ctrl-Q reads and drops what came before it
-                        port.on_interrupt_byte(byte)
-                    else:
-                        self.runtime.request_interrupt()
-                else:
-                    keep.append(byte)  # 5.3.x drops these at its next interrupt check (MainPort._cooked)
-            data = bytes(keep)
-        if data:
-            port.input.feed(data)
+        port.input.feed(data)
+        if self.runtime.running:
+            self.runtime.input_arrived()
+
+    def _check_jumperlos(self) -> str | None:
+        """mp_hal_check_interrupt (JOS src/Python_Proper.cpp:554-657): nothing while the interrupt char is -1;
+        else the first pending byte of CDC0, then of CDC2 (check_stream_for_interrupt, :497-549): Ctrl-D asks
+        for a soft reset, Ctrl-C or Ctrl-Q (either, on either port) interrupts and is echoed unless CDC2 is in
+        raw mode. Bytes behind the first one are never looked at."""
+        if not self.runtime.interrupt_char_armed:
+            return None
+        with self._check_lock:
+            for port, echo in ((self.main, b"^Q"), (self.repl, b"^C")):
+                if port is None or port.input is None:
+                    continue
+                head = port.input.peek_byte()
+                if head not in (CTRL_C, CTRL_D, CTRL_Q):
+                    continue
+                port.input.read_byte()
+                now, last = time.monotonic(), self._last_interrupt
+                self._last_interrupt = now
+                if head == CTRL_D:
+                    return SOFT_RESET
+                if now - last <= DEBOUNCE:
+                    return None  # consumed, ignored
+                if not (self.repl and self.repl.in_raw_repl):
+                    owner = self.runtime.owner
+                    if isinstance(owner, (MainPort, ReplPort)):
+                        owner.write(echo)
+                return INTERRUPT
+        return None
+
+    def _check_legacy(self) -> str | None:
+        """5.3.x mp_hal_check_interrupt (V5 src/Python_Proper.cpp:202-246): read and drop everything pending on
+        the main port up to a Ctrl-Q, which prints its notice and raises at once (the 50 ms debounce never
+        engages: the raise skips the line that would record the time)."""
+        assert self.main.input is not None
+        with self._check_lock:
+            while (byte := self.main.input.read_byte()) is not None:
+                if byte == CTRL_Q:
+                    self.main.write(LEGACY_NOTICE)
+                    return INTERRUPT
+        return None
 
     def _main_write(self, text: str) -> None:
         self.main.write(text)
@@ -255,6 +327,6 @@ class VirtualBoard:
                     return
                 try:
                     port.service()
-                except KeyboardInterrupt:
+                except (KeyboardInterrupt, SystemExit):
                     # An interrupt forced just as the code finished: the firmware reports such strays too.
                     self.main.write("[MpRemote] Caught stray exception\r\n")
