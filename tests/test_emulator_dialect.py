@@ -7,7 +7,10 @@ with `>` one-liners on the main port. One board per persona serves the whole mod
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from serial_clients import RAW_PROMPT, MainPortClient, RawRepl
@@ -371,3 +374,27 @@ def test_repl_echo_prints_floats_and_escapes_text(repl: RawRepl) -> None:
     finally:
         repl.serial.write(b"\x01")
         repl.read_until(RAW_PROMPT)
+
+
+INTERRUPTED_EXEC = """
+import sys
+sys.path.insert(0, {tests!r})
+from serial_clients import RawRepl
+from jumperless_mcp.emulator import VirtualBoard
+
+with VirtualBoard("jumperlos") as board, RawRepl(board.repl_path) as repl:
+    assert repl.eval("(exec('x = 2') or x, eval('x + 1'))") == "(2, 3)"  # the caller's namespace, as exec() uses
+    repl.serial.write(b"print('looping');exec('while True: pass')\\x04")
+    repl.read_until(b"looping")
+    repl.serial.write(b"\\x03")
+    assert b"KeyboardInterrupt" in repl.read_until(b"\\x04>")
+"""
+
+
+def test_interrupting_exec_of_a_string_leaves_the_host_process_exit_status_alone(tmp_path: Path) -> None:
+    """Board code's exec('...') interrupted by Ctrl-C must not make the Python process running the virtual board exit
+    with 130 (CPython's exec of a string records an escaping KeyboardInterrupt process-wide)."""
+    script = tmp_path / "interrupted_exec.py"
+    script.write_text(INTERRUPTED_EXEC.format(tests=str(Path(__file__).parent)))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]

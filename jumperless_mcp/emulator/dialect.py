@@ -232,7 +232,7 @@ class Dialect:
     def _builtins(self) -> dict[str, object]:
         names = {name: value for name, value in vars(builtins).items() if name in MICROPYTHON_BUILTINS}
         names.update(print=self._print, repr=self._repr, input=self._input, help=self.module.help,
-                     execfile=self._execfile)  # fmt: skip
+                     execfile=self._execfile, exec=board_exec, eval=board_eval)  # fmt: skip
         if self.family is Family.JUMPERLOS:
             names.update(open=self.module.files.open, compile=builtins.compile)  # MICROPY_PY_IO, BUILTINS_COMPILE
         return names
@@ -291,3 +291,27 @@ def _plain_function(method: Callable[..., object], name: str) -> Callable[..., o
 
     function.__name__ = function.__qualname__ = name
     return function
+
+
+def board_exec(source: object, globals_: dict[str, object] | None = None, locals_: object = None, /) -> None:
+    """exec() for board code: a string is compiled first.
+
+    CPython's exec() of a *string* runs it through PyRun_String, which records a KeyboardInterrupt escaping it in
+    a process-wide flag: the interpreter then exits with status 130 long after the board code was interrupted
+    (a Ctrl-C sent to `exec('while True: pass')` on the virtual board failed a whole test run that way). A code
+    object goes straight to the evaluator. Without globals it runs in the caller's namespace, as exec() does.
+    """
+    if globals_ is None:
+        caller = sys._getframe(1)
+        globals_, locals_ = caller.f_globals, caller.f_locals if locals_ is None else locals_
+    code = compile(source, "<string>", "exec") if isinstance(source, (str, bytes)) else source
+    exec(code, globals_, locals_)  # type: ignore[arg-type]
+
+
+def board_eval(source: object, globals_: dict[str, object] | None = None, locals_: object = None, /) -> object:
+    """eval() for board code: a string is compiled first, for the reason board_exec gives."""
+    if globals_ is None:
+        caller = sys._getframe(1)
+        globals_, locals_ = caller.f_globals, caller.f_locals if locals_ is None else locals_
+    code = compile(source, "<string>", "eval") if isinstance(source, (str, bytes)) else source
+    return eval(code, globals_, locals_)  # type: ignore[arg-type]
