@@ -86,6 +86,7 @@ class PythonRuntime:
         self.soft_reset_requested = False  # a Ctrl-D was taken as a soft reset request while code ran
         self.forced_exit = False  # the last run ended with SystemExit (pyexec's PYEXEC_FORCED_EXIT)
         self._forced = False  # stop() / replug(): end the code whatever it does
+        self._async_sent = False  # an interrupt was forced into the running thread (see end_run)
         self.recorder: Callable[[str], None] | None = None  # sees every source run (tests: real MicroPython)
         self.reset()
 
@@ -163,6 +164,7 @@ class PythonRuntime:
             else:
                 pending = self._pending_exception(self.check_input())
             if pending is not None:
+                self._async_sent = True  # end_run lets it fire harmlessly if the code ends before it does
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread_id), ctypes.py_object(pending))
 
     def _pending_exception(self, request: str | None) -> type[BaseException] | None:
@@ -240,10 +242,20 @@ class PythonRuntime:
             return format_traceback(exc)
         finally:
             sys.settrace(previous_trace)
-            with self._run_lock:
-                self.running = False
-                self.interrupt.clear()
+            self.end_run()
         return None
+
+    def end_run(self) -> None:
+        """The run is over, also when an interrupt forced as it ended broke out of it (the board thread calls
+        this then): nothing may stay pending for this thread. A KeyboardInterrupt set just before the code
+        finished would otherwise fire in whatever the thread does next, e.g. in the next run's ast.parse, which
+        CPython turns into `SystemError: AST constructor recursion depth mismatch` and the board thread dies."""
+        with self._run_lock:
+            self.running = False
+            self.interrupt.clear()
+            forced, self._async_sent = self._async_sent, False
+        if forced:
+            _absorb_pending_interrupt()
 
     def _trace(self, frame: types.FrameType, event: str, arg: object) -> Callable | None:  # type: ignore[type-arg]
         if frame.f_code.co_filename not in USER_FILENAMES:
@@ -258,6 +270,18 @@ class PythonRuntime:
     def _echo(self, value: object) -> None:
         if value is not None:
             self._out(mp_repr(value, self.board.family) + "\n")
+
+
+def _absorb_pending_interrupt() -> None:
+    """Let an asynchronous exception that has not fired yet fire here, where it does no harm.
+
+    CPython delivers one at a backward jump; clearing it instead (PyThreadState_SetAsyncExc with NULL) would
+    leave 3.11's eval loop signalled for good and crawl. If nothing is pending, the loop just ends."""
+    try:
+        for _ in range(3):
+            pass
+    except BaseException:  # an interrupt meant for code that has already ended
+        pass
 
 
 def format_traceback(exc: BaseException) -> str:

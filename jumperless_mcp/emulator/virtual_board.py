@@ -329,4 +329,5 @@ class VirtualBoard:
                     port.service()
                 except (KeyboardInterrupt, SystemExit):
                     # An interrupt forced just as the code finished: the firmware reports such strays too.
+                    self.runtime.end_run()
                     self.main.write("[MpRemote] Caught stray exception\r\n")
