@@ -42,7 +42,6 @@ CONNECT_TIMEOUT = 15.0
 RESYNC_LIMIT = 8.0
 MAX_BACKOFF = 2.0
 FIRST_BACKOFF = 0.1
-WIRE_OVERHEAD = 64  # rough size of the one-liner's wrapping, for callers estimating ahead (exact: Transport.max_line)
 
 
 @dataclass(frozen=True)
@@ -105,6 +104,13 @@ class Session:
     @property
     def channel(self) -> str | None:
         return self._transport.name if self._transport else None
+
+    def wire_size(self, statement: str) -> tuple[int, int | None]:
+        """How long `statement` is once the channel has prepared it, and the longest line the channel takes
+        (None: no limit, or not connected), so callers can refuse what cannot be sent before sending it."""
+        if self._transport is None:
+            return len(statement), None
+        return len(self._transport.prepare([statement])[0]), self._transport.max_line
 
     def health(self) -> Health:
         if self._transport is None:

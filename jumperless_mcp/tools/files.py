@@ -7,12 +7,10 @@ from typing import Any
 from firmware_api.calls import build_call
 from firmware_api.errors import FirmwareOSError
 from jumperless_mcp.errors import ArgumentError
-from jumperless_mcp.session import WIRE_OVERHEAD
 from jumperless_mcp.steps import statement
 from jumperless_mcp.tool_context import ToolContext
 from jumperless_mcp.tool_runner import ToolFailure
 from jumperless_mcp.tool_spec import BOOLEAN, INTEGER, STRING, Param, ToolSpec
-from jumperless_mcp.transport_oneliner import LINE_LIMIT, OneLinerTransport
 
 SUBSYSTEM = "files"
 READ_LIMIT = 4095  # fs_read returns at most this many bytes (protocol §4.9)
@@ -125,11 +123,8 @@ async def _check_fits_channel(ctx: ToolContext, path: str, text: str) -> None:
     """The main-port `>` channel takes one line per call: refuse text too long for it before sending."""
     board = ctx.board
     family = await board._family()
-    if board.session.channel != OneLinerTransport.name:
-        return
-    size = len(statement(0, build_call("fs_write", family, path, text)))
-    budget = LINE_LIMIT[family] - WIRE_OVERHEAD
-    if size > budget:
+    size, budget = board.session.wire_size(statement(0, build_call("fs_write", family, path, text)))
+    if budget is not None and size > budget:
         raise ArgumentError(
             "text",
             f"too long for the main-port `>` channel this firmware uses ({size} characters once quoted, at most "
