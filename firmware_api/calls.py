@@ -276,17 +276,29 @@ def _str_or_float(arg: Arg, value: object) -> str | float:
 
 
 def _json(arg: Arg, value: object) -> str:
+    """The document as JSON text. NaN and Infinity are refused: they are not JSON, and the firmware's reader says no."""
     if isinstance(value, (dict, list)):
         # Real characters, not \uXXXX escapes (no surrogate pairs for the firmware's JSON reader); `literal()`
         # escapes them into the Python source.
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        try:
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        except ValueError as exc:  # allow_nan=False: "Out of range float values are not JSON compliant"
+            problem = "holds a NaN or infinite number, which JSON cannot write" if "float" in str(exc) else str(exc)
+            raise ArgumentError(arg.name, problem, allowed_values(arg)) from None
     if isinstance(value, str):
         try:
-            json.loads(value)
+            json.loads(value, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             raise ArgumentError(arg.name, f"not valid JSON: {exc}", allowed_values(arg)) from None
+        except ValueError as exc:
+            raise ArgumentError(arg.name, str(exc), allowed_values(arg)) from None
         return value
     raise ArgumentError(arg.name, f"expected a JSON document, got {type(value).__name__}", allowed_values(arg))
+
+
+def _no_constant(name: str) -> object:
+    """json.loads accepts NaN, Infinity and -Infinity; JSON (and the firmware's reader) does not."""
+    raise ValueError(f"not valid JSON: {name} is not a JSON number")
 
 
 MAX_COLORS = 300  # the LED grid is 30 x 10

@@ -27,6 +27,20 @@ class ReplyParseError(JumperlessError, ValueError):
     """A printed reply did not look like the repr the catalog promises."""
 
 
+class NonFiniteReading(JumperlessError):
+    """The board answered nan or inf where a reading was promised: a failed conversion or a missing sensor.
+
+    Raised rather than returned: nan is no voltage or current, JSON has no spelling for it, and a nan compared
+    in a bench script passes every `<` and `>` check silently. Not a ReplyParseError: the reply was well framed.
+    """
+
+    def __init__(self, text: str, call: str | None = None) -> None:
+        self.text = text  # as the board printed it: nan, inf, -inf
+        self.call = call  # the call's source, when the caller knows it (dac_get(0))
+        where = f" for {call}" if call else ""
+        super().__init__(f"the board answered {text}{where} where a number was expected")
+
+
 class FirmwareError(JumperlessError):
     """An exception raised on the board, rebuilt from its MicroPython traceback."""
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from firmware_api import nodes
 from firmware_api.catalog import Returns
-from firmware_api.errors import FirmwareError, ReplyParseError, firmware_error
+from firmware_api.errors import FirmwareError, NonFiniteReading, ReplyParseError, firmware_error
 from firmware_api.values import NO_PAD, GPIODirection, GPIOPull, GPIOState, ProbeButton, ProbePad
 
 TRACEBACK_HEADER = "Traceback (most recent call last):"
@@ -25,16 +25,17 @@ def parse_reply(kind: Returns, text: str) -> object:
     cleaned = text.strip()
     try:
         return _PARSERS[kind](cleaned)
-    except ReplyParseError:
+    except (ReplyParseError, NonFiniteReading):
         raise
     except (ValueError, SyntaxError, KeyError, TypeError, RecursionError, MemoryError) as exc:
         raise ReplyParseError(f"cannot read {cleaned!r} as {kind.value}: {exc}") from None
 
 
 def parse_float(text: str) -> float:
+    """A finite float; NonFiniteReading for MicroPython's `nan` / `inf` (see that class)."""
     lowered = text.strip().lower()
     if lowered.lstrip("+-") in ("nan", "inf"):
-        return float(lowered)
+        raise NonFiniteReading(lowered)
     if not re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?", lowered):
         raise ReplyParseError(f"not a number: {text!r}")
     return float(lowered)

@@ -29,7 +29,7 @@ from firmware_api.errors import FirmwareError, FirmwareNameError, UnsupportedByF
 from firmware_api.versions import Family, FirmwareVersion
 from jumperless_mcp.errors import ArgumentError, ForbiddenConnection, JumperlessError
 from jumperless_mcp.session import Health, Session
-from jumperless_mcp.steps import Step, parse_values, render
+from jumperless_mcp.steps import Step, new_nonce, parse_values, render
 from jumperless_mcp.targets import Target, TargetSpec
 from jumperless_mcp.transport import Reply, clean_text
 
@@ -236,8 +236,8 @@ class Board:
 
     async def _firmware(self) -> FirmwareVersion:
         """The connected firmware's version (connecting first if needed): calls are checked against it."""
-        if self.session.version is None:
-            await self.session.connect()
+        if self.session.version is None:  # never connected yet: a call's own limit bounds the first handshake
+            await self.session.connect(timeout=self.session.default_timeout)
         assert self.session.version is not None
         return self.session.version
 
@@ -251,11 +251,12 @@ class Board:
     ) -> list[object]:
         if timeout is None and any(step.blocking for step in steps):
             timeout = BLOCKING_TIMEOUT
+        nonce = new_nonce()  # binds the result lines to this request
         if any(step.nudge_main for step in steps):
-            reply = await self._run_nudging(render(steps), timeout)
+            reply = await self._run_nudging(render(steps, nonce), timeout)
         else:
-            reply = await self.session.run(render(steps), timeout=timeout)
-        values, outputs = parse_values(steps, reply.stdout)
+            reply = await self.session.run(render(steps, nonce), timeout=timeout)
+        values, outputs = parse_values(steps, reply.stdout, nonce)
         results: list[object] = []
         for step, step_values, step_outputs in zip(steps, values, outputs, strict=True):
             if len(step_values) < len(step.calls):

@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 from jumperless_mcp.config import RELATED_KEYS, Config, ConfigError, ConfigFile, convert_setting
 from jumperless_mcp.personas import DEFAULT_PERSONA, EMULATOR_PERSONAS, emulator_selectors
 
+SINGLE_NAME = "board"  # the member name when the server drives one board it was not given a name for
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 MAX_NAME_LENGTH = 20  # wire names are prefix_tool, <= 64 characters even when a remote nests its own prefix
 NAME_RULE = "lowercase kebab- or snake-case starting with a letter, at most 20 characters (e.g. bench-a, lab_2)"
@@ -66,6 +67,7 @@ class BoardEntry:
     config: Config
     token: str | None = field(default=None, repr=False)
     origin: str = ""
+    written: frozenset[str] = field(default=frozenset(), compare=False, repr=False)  # keys of its own file table
 
     @property
     def remote(self) -> bool:
@@ -75,6 +77,11 @@ class BoardEntry:
     def prefix(self) -> str:
         """The start of this board's wire names: `bench-a` gives `bench_a`."""
         return self.name.replace("-", "_")
+
+
+def board_label(name: str) -> str:
+    """How logs name a board: `the board` for the single unnamed one (never "board board"), else `board NAME`."""
+    return "the board" if name == SINGLE_NAME else f"board {name}"
 
 
 class _Place:
@@ -214,7 +221,8 @@ def _entry(
     except ConfigError as exc:
         key = next((k for k in RELATED_KEYS.get(exc.parameter, (exc.parameter,)) if k in table), None)
         raise place.error(key, exc.message, exc.allowed) from None
-    return BoardEntry(name, selector, config, token, place.origin)
+    written = frozenset(table) if isinstance(place, _InFile) else frozenset()
+    return BoardEntry(name, selector, config, token, place.origin, written)
 
 
 def _remote(

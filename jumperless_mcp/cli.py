@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import json
 import logging
 import os
 import signal
 import sys
-import threading
+import time
 from collections.abc import Sequence
 
 log = logging.getLogger("jumperless_mcp")
+STOP_POLL = 0.05  # seconds between checks for Ctrl-C / SIGTERM while `emulate` serves
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -146,9 +146,11 @@ def run_emulator(args: argparse.Namespace) -> int:
     if args.time_scale <= 0:
         print("jumperless-mcp emulate: --time-scale must be positive", file=sys.stderr)
         return 2
-    stop = threading.Event()
+    # The handlers only note the signal: one that took a lock (Event.set) could deadlock against the main
+    # thread holding that lock inside Event.wait when the signal arrives, and the emulator never stopped.
+    stopped: list[int] = []
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda signum, _frame: stopped.append(signum))
     board = VirtualBoard(
         args.persona,
         parts=parts,
@@ -168,7 +170,8 @@ def run_emulator(args: argparse.Namespace) -> int:
             board.main_path,
             board.repl_path,
         )
-        stop.wait()
+        while not stopped:
+            time.sleep(STOP_POLL)
     log.info("virtual board stopped")
     return 0
 
@@ -221,13 +224,48 @@ def run_serve(args: argparse.Namespace) -> int:
     path = getattr(args, "config", None)
     reload = functools.partial(settings.load, flags, path=path)  # the board list follows edits of the file
     run = functools.partial(serve, config, reload=reload, config_path=settings.config_file_path(path))
+    stop_on_sigterm()
     try:
-        with contextlib.suppress(KeyboardInterrupt):
-            anyio.run(run)
-    except settings.ConfigError as exc:  # found while starting (e.g. an exposed --http without a token)
-        print(f"jumperless-mcp: {exc}", file=sys.stderr)
+        anyio.run(run)
+    except KeyboardInterrupt:
+        log.info("stopped")
+    except Exception as exc:  # a bad setting found while starting (an exposed --http without a token...)
+        problem = bad_setting(exc)
+        if problem is None:
+            raise
+        print(f"jumperless-mcp: {problem}", file=sys.stderr)
         return 2
     return 0
+
+
+def bad_setting(exc: BaseException) -> Exception | None:
+    """The ConfigError or ArgumentError behind a failed start, also from inside task groups' exception groups."""
+    from jumperless_mcp.errors import ArgumentError
+
+    if isinstance(exc, ArgumentError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = bad_setting(inner)
+            if found is not None:
+                return found
+    return None
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (`kill`, a service manager, a client closing us) stops the server as Ctrl-C does.
+
+    The event loop's SIGINT handler cancels the main task, so the boards are closed and their locks
+    released on the way out; SIGTERM is handed to whichever SIGINT handler is in place when it arrives.
+    """
+
+    def forward(signum: int, frame: object) -> None:
+        handler = signal.getsignal(signal.SIGINT)
+        if not callable(handler):
+            raise KeyboardInterrupt
+        handler(signum, frame)
+
+    signal.signal(signal.SIGTERM, forward)
 
 
 SERVE_SETTINGS = (

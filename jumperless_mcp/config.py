@@ -60,6 +60,14 @@ class ConfigError(ArgumentError):
         self.message = message
         super().__init__(parameter, message, allowed)
 
+    @classmethod
+    def from_argument(cls, exc: ArgumentError) -> ConfigError:
+        """The same complaint as a ConfigError, so it can be located in a file or on the command line."""
+        message = str(exc).removeprefix(f"{exc.parameter}: ")
+        if exc.allowed:
+            message = message.removesuffix(f" (allowed: {exc.allowed})")
+        return cls(exc.parameter, message, exc.allowed)
+
     def located(self, where: str | None, parameter: str | None = None) -> ConfigError:
         """The same error said to come from `where` (a file and line), optionally under another key name."""
         message = f"{where}: {self.message}" if where else self.message
@@ -80,8 +88,13 @@ class Config:
     http: str | None = None
     http_token: str | None = field(default=None, repr=False)
     boards: tuple[BoardEntry, ...] = ()
+    # The settings whose value is written in the config file (not overridden by the environment or a flag):
+    # a hot reload may loosen a limit only where the file says so (board_list.ReloadGuard).
+    file_keys: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     def validated(self) -> Config:
+        if self.port is not None:
+            check_port(self.port)
         if not FIRMWARE_MIN_VOLTS <= self.min_voltage < self.max_voltage <= FIRMWARE_MAX_VOLTS:
             raise ConfigError(
                 "max_voltage",
@@ -98,6 +111,16 @@ class Config:
     def http_address(self) -> tuple[str, int] | None:
         """(host, port) to serve Streamable HTTP on, or None for stdio; IPv6 hosts come without brackets."""
         return None if self.http is None else parse_http_address(self.http)
+
+
+def check_port(text: str) -> None:
+    """A port setting in one of the forms `targets` knows, or a path; a typo is a ConfigError with a hint."""
+    from jumperless_mcp.targets import Target  # the port forms live there; it needs pyserial's port listing
+
+    try:
+        Target(text)
+    except ArgumentError as exc:
+        raise ConfigError.from_argument(exc) from None
 
 
 def parse_http_address(text: str) -> tuple[str, int]:
@@ -232,6 +255,8 @@ class ConfigFile:
             self.document = tomllib.loads(text)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError("config", f"cannot read {path}: {exc}", "a TOML file") from None
+        except RecursionError:  # tomllib recurses once per level of nested arrays or inline tables
+            raise ConfigError("config", f"cannot read {path}: values nested too deeply", "a TOML file") from None
         self.keys = KeyLines(text)
 
     def where(self, *path: str) -> str:
@@ -284,15 +309,19 @@ def load(
         settings, sources = file.settings()
     elif chosen:
         raise ConfigError("config", f"{file_path} does not exist", "a path to a TOML file")
+    file_keys = set(settings)
     for key in _KINDS:
         if env_name(key) in environ:
             settings[key] = convert_setting(key, environ[env_name(key)], env_name(key))
             sources[key] = env_name(key)
+            file_keys.discard(key)
     given = from_mapping({k: v for k, v in flags.items() if v is not None}, "the command line")
     settings.update(given)
     sources.update(dict.fromkeys(given, "the command line"))
+    file_keys -= set(given)
     try:
-        config = replace(Config(), **settings).validated()  # type: ignore[arg-type]
+        config = replace(Config(), **settings, file_keys=frozenset(file_keys)).validated()  # type: ignore[arg-type]
+        check_parts(config)
     except ConfigError as exc:
         origin = next((sources[k] for k in RELATED_KEYS.get(exc.parameter, (exc.parameter,)) if k in sources), None)
         raise exc.located(origin) from None
@@ -306,3 +335,17 @@ def load(
     else:
         boards = ()
     return replace(config, boards=boards)
+
+
+def check_parts(config: Config) -> None:
+    """A parts file for a virtual board that will be served must load: a bad one is a start-up error."""
+    port = (config.port or "auto").strip()
+    if not config.parts or not (port.startswith("emulator") or (port == "auto" and config.emulator_if_no_board)):
+        return
+    from jumperless_mcp.emulator.parts import PartsFileError, load_parts  # the emulator only when it is used
+
+    try:
+        load_parts(config.parts)
+    except (PartsFileError, ValueError, RecursionError) as exc:
+        message = f"{config.parts}: values nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ConfigError("parts", message, "a parts TOML file (see `jumperless-mcp emulate --parts`)") from None

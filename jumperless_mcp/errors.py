@@ -15,6 +15,7 @@ from firmware_api.errors import (
     FirmwareTypeError,
     FirmwareValueError,
     JumperlessError,
+    NonFiniteReading,
     ReplyParseError,
     UnsupportedByFirmware,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "FirmwareValueError",
     "ForbiddenConnection",
     "JumperlessError",
+    "NonFiniteReading",
     "ProtocolError",
     "ReplyParseError",
     "UnsupportedByFirmware",
@@ -67,7 +69,16 @@ class BoardDisconnected(ConnectionProblem):
 
 
 class BoardTimeout(ConnectionProblem, TimeoutError):
-    """The board did not finish in time; it was interrupted and resynchronised."""
+    """A call ran out of its time (running, or connecting first); the message says what was done about it:
+    interrupted and resynchronised, or the link closed to be reopened by the next call.
+
+    `ready` tells a caller that rewords the error (a probe wait that simply ended) whether the channel is
+    open and clean again; False when the link was closed or could not be opened.
+    """
+
+    def __init__(self, message: str, *, ready: bool = True) -> None:
+        super().__init__(message)
+        self.ready = ready
 
 
 class ProtocolError(ConnectionProblem):

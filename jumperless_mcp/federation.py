@@ -18,6 +18,7 @@ import anyio
 from mcp import types
 
 from jumperless_mcp import deferred
+from jumperless_mcp.board_config import board_label
 from jumperless_mcp.members import Member
 from jumperless_mcp.tool_context import Progress
 from jumperless_mcp.tool_directory import SINGLE_BOARD, ToolDirectory, ToolSource, board_prefix
@@ -109,7 +110,7 @@ class Federation:
                 directory = ToolDirectory(candidate, reserved=deferred.META_TOOLS)
             except ValueError as exc:
                 self._rejected[member.name] = str(exc)
-                log.error("board %s left out of the tool list: %s", member.name, exc)
+                log.error("%s left out of the tool list: %s", board_label(member.name), exc)
                 continue
             sources = candidate
         self.directory = directory

@@ -177,7 +177,7 @@ async def serve_http(
         lifespan="on",
         timeout_graceful_shutdown=SHUTDOWN_GRACE,
     )
-    listener = sock if sock is not None else _bind(host, port)
+    listener = sock if sock is not None else listen(host, port)
     web = _Uvicorn(config)
     finished = anyio.Event()
 
@@ -212,7 +212,7 @@ async def serve_http(
         raise RuntimeError(f"the HTTP server on {host}:{port} did not start (see the log above)")
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def listen(host: str, port: int) -> socket.socket:
     """The listening socket, bound here so a busy port is a clear OSError rather than uvicorn's sys.exit."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:

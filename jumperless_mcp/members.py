@@ -16,6 +16,7 @@ import anyio
 from mcp import types
 
 from jumperless_mcp.board import Board
+from jumperless_mcp.board_config import board_label
 from jumperless_mcp.config import Config
 from jumperless_mcp.errors import BoardNotFound, ConnectionProblem, JumperlessError
 from jumperless_mcp.tool_context import Progress, ServerMemory, ToolContext
@@ -122,16 +123,16 @@ class LocalMember:
     def _absent_reason(self) -> str | None:
         if not self._hide_when_absent or self._present:
             return None
-        return f"board {self.name} ({self.selector}) is not plugged in; its tools come back when it is"
+        return f"{board_label(self.name)} ({self.selector}) is not plugged in; its tools come back when it is"
 
     async def start(self) -> None:
         await self.board.start()
         try:
             await self.board.session.connect()
             firmware, channel = self.board.firmware, self.channel
-            log.info("serving %s as board %s (firmware %s, %s)", self.selector, self.name, firmware, channel)
+            log.info("serving %s as %s (firmware %s, %s)", self.selector, board_label(self.name), firmware, channel)
         except (BoardNotFound, ConnectionProblem) as exc:
-            log.warning("board %s not reachable yet (%s); its tools retry on each call", self.name, exc)
+            log.warning("%s not reachable yet (%s); its tools retry on each call", board_label(self.name), exc)
         self._present = self.present()
 
     @property

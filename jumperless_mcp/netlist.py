@@ -169,6 +169,17 @@ async def read_bridges(board: Board) -> list[Pair]:
     return _unique(_slot_file_pairs(text))
 
 
+async def connect_refusal(board: Board, a: int, b: int) -> str | None:
+    """Why the firmware would refuse the bridge a-b given the bridges on the board now (None: it keeps it).
+
+    Reads the bridges and changes nothing, so a caller can refuse before sending `connect`.
+    """
+    model = NetModel(await board._family())
+    for pair in await read_bridges(board):
+        model.add(*pair)
+    return model.refusal(a, b)
+
+
 def _slot_file_pairs(text: str) -> Iterable[Pair]:
     body = text.partition("{")[2].partition("}")[0]
     for token in body.replace("\n", ",").split(","):

@@ -49,6 +49,7 @@ class PortLock:
         self._file: object | None = None
 
     def acquire(self) -> None:
+        """Take the lock or raise `BoardBusy` naming the holder; on any failure nothing stays open."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(self.path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
         try:
@@ -58,10 +59,17 @@ class PortLock:
             text = handle.read().strip()
             handle.close()
             raise BoardBusy(self.device, int(text) if text.isdigit() else None) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
+        except BaseException:
+            handle.close()
+            raise
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+        except BaseException:
+            handle.close()  # closing drops the lock
+            raise
         self._file = handle
 
     def release(self) -> None:

@@ -25,7 +25,7 @@ from mcp_types import CONNECTION_CLOSED, INVALID_REQUEST, REQUEST_TIMEOUT
 from jumperless_mcp import deferred
 from jumperless_mcp.federation import BOARDS_TOOL
 from jumperless_mcp.tool_context import Progress
-from jumperless_mcp.tool_runner import SUBSYSTEM_META, ToolFailure
+from jumperless_mcp.tool_runner import ERROR_META, SUBSYSTEM_META, ToolFailure, error_details
 from jumperless_mcp.tool_search import ToolText
 
 log = logging.getLogger("jumperless_mcp.federation")
@@ -237,7 +237,7 @@ class RemoteBoard:
             message = f"remote server {self.name} ({self.url}) sent a bad result for {tool}: {exc}"
             return ToolFailure(message, "remote_error").result()
         self.last_latency_ms = (time.monotonic() - started) * 1000
-        return result
+        return _readable(result)
 
     async def _broken_link(self, exc: BaseException | None, ended: anyio.Event) -> types.CallToolResult:
         """The error for a call whose link broke, with the cause the session saw (it ends a moment later)."""
@@ -419,6 +419,21 @@ class RemoteBoard:
 
 _NOT_SENT = {"sent_to_board": False}
 _FORGOTTEN = types.CallToolResult(content=[])  # marker: the remote forgot the session; reconnect and resend
+
+
+def _readable(result: types.CallToolResult) -> types.CallToolResult:
+    """A remote's result as this server sends its own: an error's details in `_meta`, never structured content.
+
+    A remote running an older jumperless-mcp put them in structured content, which clients that check it
+    against the tool's output schema reject; forwarding that unchanged would break them here too.
+    """
+    if not result.is_error:
+        return result
+    details = error_details(result)
+    if result.structured_content is None and (result.meta or {}).get(ERROR_META) == details:
+        return result
+    meta = {**(result.meta or {}), ERROR_META: details}
+    return types.CallToolResult(content=result.content, is_error=True, meta=meta)
 
 
 def _tool_timeout(arguments: dict[str, Any] | None) -> float:

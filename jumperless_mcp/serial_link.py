@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
 import sys
@@ -65,17 +66,42 @@ class SerialLink:
         return self._transport is not None and self._error is None
 
     async def open(self) -> None:
+        """Take the lock file, then open the port; a failed or cancelled open leaves neither held."""
         self._lock.acquire()
+        try:
+            transport = await self._open_port()
+        except BaseException:
+            self._lock.release()
+            raise
+        self._transport = transport
+        self._buffer.clear()
+        self._error = None
+        self._closed.clear()
+        self._writable.set()
+        log.debug("opened %s", self.device)
+
+    async def _open_port(self) -> asyncio.Transport:
         options: dict[str, object] = {"baudrate": BAUDRATE}
         if "://" not in self.device and sys.platform != "win32":
             options["exclusive"] = True  # flock: a second opener fails even without our lock file
         loop = asyncio.get_running_loop()
         try:
-            transport, _ = await serial_asyncio_fast.create_serial_connection(
-                loop, lambda: _Receiver(self), self.device, **options
-            )
+            if "://" in self.device:  # socket:// and other URL handlers
+                transport, _ = await serial_asyncio_fast.create_serial_connection(
+                    loop, lambda: _Receiver(self), self.device, **options
+                )
+                return transport  # type: ignore[return-value]
+            # The OS open runs in a worker thread. Cancelled while it runs (a call's timeout), the port it
+            # opens later must still be closed: the shield keeps the thread's result, the callback closes it.
+            opening = loop.run_in_executor(None, functools.partial(serial.serial_for_url, self.device, **options))
+            try:
+                instance = await asyncio.shield(opening)
+            except asyncio.CancelledError:
+                opening.add_done_callback(_close_abandoned)
+                raise
+            transport, _ = await serial_asyncio_fast.connection_for_serial(loop, lambda: _Receiver(self), instance)
+            return transport  # type: ignore[return-value]
         except serial.SerialException as exc:
-            self._lock.release()
             text = str(exc)
             if "exclusively lock" in text:
                 raise BoardBusy(self.device, None) from None
@@ -83,24 +109,20 @@ class SerialLink:
                 raise BoardNotFound(f"cannot open {self.device}: {text}") from None
             raise BoardDisconnected(f"cannot open {self.device}: {text}") from None
         except OSError as exc:
-            self._lock.release()
             raise BoardNotFound(f"cannot open {self.device}: {exc}") from None
-        self._transport = transport  # type: ignore[assignment]
-        self._buffer.clear()
-        self._error = None
-        self._closed.clear()
-        self._writable.set()
-        log.debug("opened %s", self.device)
 
     async def close(self) -> None:
+        """Close the port and release the lock file, even when cancelled while waiting for the OS."""
         transport, self._transport = self._transport, None
-        if transport is not None:
-            with contextlib.suppress(Exception):
-                transport.close()
-            # The port (and its flock) is released a few loop turns later: wait, so it can be reopened at once.
-            with anyio.move_on_after(1.0):
-                await self._closed.wait()
-        self._lock.release()
+        try:
+            if transport is not None:
+                with contextlib.suppress(Exception):
+                    transport.close()
+                # The port (and its flock) is released a few loop turns later: wait, so it can be reopened at once.
+                with anyio.move_on_after(1.0):
+                    await self._closed.wait()
+        finally:
+            self._lock.release()
 
     # --- protocol callbacks ----------------------------------------------------------------------
     def _received(self, data: bytes) -> None:
@@ -203,6 +225,13 @@ class SerialLink:
         await anyio.sleep(0)  # let the loop deliver bytes the OS already holds
         self._check()
         return self.take_buffered()
+
+
+def _close_abandoned(opening: asyncio.Future[serial.Serial]) -> None:
+    """Close a port whose open finished after its caller gave up on it."""
+    if not opening.cancelled() and opening.exception() is None:
+        with contextlib.suppress(Exception):
+            opening.result().close()
 
 
 def _match_end(buffer: bytearray, marker: bytes | re.Pattern[bytes], start: int = 0) -> int | None:

@@ -19,7 +19,6 @@ from typing import Any, Protocol
 
 from mcp import types
 from mcp.server import NotificationOptions, Server, ServerRequestContext
-from mcp.server.stdio import stdio_server
 from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
 
 from jumperless_mcp import __version__, deferred
@@ -28,6 +27,7 @@ from jumperless_mcp.board_list import SINGLE_NAME, open_bench
 from jumperless_mcp.config import Config, ConfigError
 from jumperless_mcp.federation import Federation
 from jumperless_mcp.members import LocalMember
+from jumperless_mcp.stdio_transport import stdio_streams
 from jumperless_mcp.tool_directory import ToolDirectory
 from jumperless_mcp.tool_runner import ToolRunner
 from jumperless_mcp.tool_spec import ToolSpec
@@ -54,8 +54,46 @@ programmable rails, ADCs, current sensors, GPIO/PWM, a waveform generator, an OL
 """
 
 
+class Listeners:
+    """The handshake-era clients to tell when the tool list changes, each dropped when its connection ends.
+
+    Over HTTP every client is a new connection; a closed one must not stay here (each kept ~18 KB, F7).
+    The SDK makes a new `ServerSession` per message, so a weak reference to one dies with its message;
+    the entry is keyed by the session's connection instead, whose exit stack (unwound by the SDK when the
+    connection closes) removes it. The SDK exposes the connection to lowlevel handlers only privately
+    (`ServerSession._connection`, mcp 2.3); without it the session is kept until a send to it fails.
+    """
+
+    def __init__(self) -> None:
+        self._sessions: dict[object, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def add(self, session: Any) -> None:
+        connection = getattr(session, "_connection", None)
+        stack = getattr(connection, "exit_stack", None)
+        key = connection if stack is not None else session
+        if key in self._sessions:
+            return
+        self._sessions[key] = session
+        if stack is not None:
+            stack.callback(self._sessions.pop, key, None)
+
+    async def tell(self) -> None:
+        """notifications/tools/list_changed to each, on the connection-wide channel; drop those that fail."""
+        for key, session in list(self._sessions.items()):
+            try:
+                await session.send_tool_list_changed()
+            except Exception as exc:  # a client that went away
+                log.debug("list_changed not delivered to a closed connection: %s", exc)
+                self._sessions.pop(key, None)
+
+
 class JumperlessServer(Server[Any]):
     """Advertise tools.listChanged on every transport (the SDK's in-process paths skip run()'s options)."""
+
+    listeners: Listeners  # set by federation_server
 
     def create_initialization_options(self, notification_options=None, experimental_capabilities=None, extensions=None):  # type: ignore[no-untyped-def, override]
         return super().create_initialization_options(
@@ -102,15 +140,15 @@ def directory_server(directory: ToolDirectory, environ: Mapping[str, str] | None
 def federation_server(catalog: Catalog, environ: Mapping[str, str] | None = None) -> JumperlessServer:
     """The MCP server for a catalog: the full list or the discovery meta-tools, per client.
 
-    Each client's session from its `notifications/initialized` is kept, so that a change of the tool list,
-    which happens outside any request (a board unplugged), reaches it as notifications/tools/list_changed;
-    2026-era clients (no handshake) hear it through subscriptions/listen.
+    Each client's session from its `notifications/initialized` is kept while its connection lasts, so that
+    a change of the tool list, which happens outside any request (a board unplugged), reaches it as
+    notifications/tools/list_changed; 2026-era clients (no handshake) hear it through subscriptions/listen.
     """
     environ = os.environ if environ is None else environ
     forced = deferred.forced_by_env(environ)
     log.info("%s", deferred.describe_env(environ))
     meta = deferred.MetaTools(lambda: catalog.directory)
-    clients: set[Any] = set()  # the session each handshake-era client was initialized with
+    clients = Listeners()
     bus = InMemorySubscriptionBus()
 
     async def on_list_tools(
@@ -130,12 +168,7 @@ def federation_server(catalog: Catalog, environ: Mapping[str, str] | None = None
         clients.add(ctx.session)
 
     async def tell_clients() -> None:
-        for session in list(clients):
-            try:
-                await session.send_tool_list_changed()  # no related request: the connection-wide channel
-            except Exception as exc:  # a client that went away
-                log.debug("list_changed not delivered to a closed connection: %s", exc)
-                clients.discard(session)
+        await clients.tell()
         await bus.publish(ToolsListChanged())
 
     catalog.subscribe(tell_clients)
@@ -148,6 +181,7 @@ def federation_server(catalog: Catalog, environ: Mapping[str, str] | None = None
         on_subscriptions_listen=ListenHandler(bus),
     )
     server.add_notification_handler("notifications/initialized", types.NotificationParams, on_initialized)
+    server.listeners = clients
     return server
 
 
@@ -158,7 +192,7 @@ async def serve_stdio(
     async with open_bench(config, reload=reload, config_path=config_path) as federation:
         server = federation_server(federation)
         log.info("%d tools offered; waiting for an MCP client on stdin", len(federation.offered_names()))
-        async with stdio_server() as (read, write):
+        async with stdio_streams() as (read, write):
             with contextlib.redirect_stdout(sys.stderr):  # stray prints must never reach the wire
                 await server.run(read, write, server.create_initialization_options())
 
@@ -179,6 +213,16 @@ async def serve_http(
         raise ConfigError("http", "no address to serve on", "HOST:PORT, e.g. 127.0.0.1:8765")
     host, port = address
     http_serve.check_exposure(host, config.http_token)  # before any board is opened
-    async with open_bench(config, reload=reload, config_path=config_path) as federation:
-        server = federation_server(federation)
-        await http_serve.serve_http(server, host, port, config.http_token, sock=sock, on_ready=on_ready)
+    listener = sock
+    if listener is None:  # bound before any board is opened too: a busy port is a start-up error
+        try:
+            listener = http_serve.listen(host, port)
+        except OSError as exc:
+            raise ConfigError("http", exc.strerror or str(exc), "a free port, or 0 for any free one") from None
+    try:
+        async with open_bench(config, reload=reload, config_path=config_path) as federation:
+            server = federation_server(federation)
+            await http_serve.serve_http(server, host, port, config.http_token, sock=listener, on_ready=on_ready)
+    finally:
+        if sock is None:
+            listener.close()

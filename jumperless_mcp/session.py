@@ -1,9 +1,10 @@
 """The connection manager: one long-lived, self-healing session per board.
 
 * one request at a time (an `anyio.Lock`);
-* every request bounded by a timeout; a request that times out or is cancelled
-  interrupts the board and resynchronises the channel (shielded from the
-  cancellation), so no stale reply can reach the next request;
+* every request bounded by its timeout, (re)connecting included; a request that times
+  out or is cancelled interrupts the board and resynchronises the channel (shielded
+  from the cancellation, at most RESYNC_LIMIT more), so no stale reply can reach the
+  next request, and its error says whether that worked or the link was closed;
 * a lost port (unplug, reboot) fails the request in flight with a retryable
   `BoardDisconnected`; the next request reconnects, with backoff between attempts;
 * `health()` says how it is going.
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 15.0
-RESYNC_LIMIT = 8.0
+RESYNC_LIMIT = 4.0  # what a call may take beyond its timeout to put the channel right (or give up and close it)
 MAX_BACKOFF = 2.0
 FIRST_BACKOFF = 0.1
 
@@ -137,30 +138,36 @@ class Session:
         )
 
     # --- public operations -----------------------------------------------------------------------
-    async def connect(self) -> None:
-        """Open the board now (otherwise the first request does)."""
+    async def connect(self, timeout: float | None = None) -> None:
+        """Open the board now (otherwise the first request does), within `connect_timeout`, or within
+        `timeout` when that is shorter (a call that must learn the firmware first passes its own limit)."""
         async with self._lock:
-            await self._ensure_connected(self.connect_timeout)
+            await self._ensure_connected(timeout)
 
     async def run(self, statements: list[str], *, timeout: float | None = None) -> Reply:
         """Run statements on the board; chunked to the channel's line limit, stopping at the first error.
 
-        Without `timeout`, each chunk (one board round trip) gets the session's default.
+        Without `timeout`, each chunk (one board round trip) gets the session's default. The timeout
+        counts from when the call has the board (not while it waits behind another call) and covers
+        (re)connecting; a call that times out may take up to RESYNC_LIMIT more to leave the channel clean.
         """
         if timeout is not None and timeout <= 0:
             raise ValueError(f"timeout must be positive, got {timeout}")
         async with self._lock:
-            transport = await self._ensure_connected((timeout or self.default_timeout) + 5.0)
+            started = time.monotonic()
+            transport = await self._ensure_connected(self.default_timeout if timeout is None else timeout)
             chunks = _chunks(transport.prepare(statements), transport.max_line)
             limit = self.default_timeout * len(chunks) if timeout is None else timeout
-            started = time.monotonic()
+            sent = time.monotonic()
+            if sent - started >= limit:
+                raise BoardTimeout(f"reconnecting took the call's whole {limit:g} s; nothing was run, try again")
             try:
-                with anyio.fail_after(limit):
+                with anyio.fail_after(limit - (sent - started)):
                     reply = await self._execute(transport, chunks)
             except TimeoutError:
-                await self._resync(f"a call timed out after {limit:g} s")
+                outcome = await self._resync(f"a call timed out after {limit:g} s")
                 raise BoardTimeout(
-                    f"the board did not finish within {limit:g} s; it was interrupted and the channel resynchronised"
+                    f"the board did not finish within {limit:g} s; {outcome}", ready=self.connected
                 ) from None
             except BoardDisconnected as exc:
                 await self._drop(str(exc))
@@ -174,7 +181,7 @@ class Session:
                 await self._resync("a call was cancelled")
                 raise
             self._calls += 1
-            self._last_latency = time.monotonic() - started
+            self._last_latency = time.monotonic() - sent
             self._last_seen = time.time()
             self._resynced = False
             await self._collect_board_messages()
@@ -219,16 +226,24 @@ class Session:
                 return Reply("".join(output), reply.error)
         return Reply("".join(output))
 
-    async def _ensure_connected(self, budget: float) -> Transport:
+    async def _ensure_connected(self, call_limit: float | None = None) -> Transport:
+        """The channel, opened first if needed within `connect_timeout`.
+
+        Inside a call (`call_limit`: the call's timeout) the call's own limit bounds it too, so reconnecting
+        never makes a call outlast its timeout; `connect()` and `Board.open` get the whole `connect_timeout`.
+        The error says which limit ran out: `BoardTimeout` for the call's, `BoardDisconnected` for the session's.
+        """
         if self._transport is not None:
             return self._transport
-        wait = self._next_attempt - time.monotonic()
+        started = time.monotonic()
+        allowed = self.connect_timeout if call_limit is None else min(self.connect_timeout, call_limit)
+        wait = self._next_attempt - started
         if wait > 0:
-            if wait > budget:
+            if wait >= allowed:
                 raise BoardDisconnected(f"board unavailable ({self._last_error}); next attempt in {wait:.1f} s")
             await anyio.sleep(wait)
         try:
-            with anyio.fail_after(self.connect_timeout):
+            with anyio.fail_after(allowed - (time.monotonic() - started)):
                 transport = await self._open()
         except BaseException as exc:
             with anyio.CancelScope(shield=True):
@@ -238,7 +253,13 @@ class Session:
             self._backoff = min(max(FIRST_BACKOFF, self._backoff * 2), self.max_backoff)
             self._next_attempt = time.monotonic() + self._backoff
             if isinstance(exc, TimeoutError):
-                self._last_error = f"no answer while connecting within {self.connect_timeout:g} s"
+                verb = "reconnecting" if self._ever_connected else "connecting"
+                if allowed < self.connect_timeout:
+                    self._last_error = f"no answer while {verb} within the call's {allowed:g} s timeout"
+                    raise BoardTimeout(
+                        f"{self._last_error}; nothing was run, and the next call tries again", ready=False
+                    ) from None
+                self._last_error = f"no answer while {verb} within {self.connect_timeout:g} s"
                 raise BoardDisconnected(self._last_error) from None
             if isinstance(exc, JumperlessError):
                 self._last_error = str(exc)
@@ -253,39 +274,46 @@ class Session:
         return transport
 
     async def _open(self) -> Transport:
+        """Find the ports, learn the firmware, start the channel; on any failure or cancellation, every
+        port opened here is closed again (its lock file released), so the next attempt can open it."""
         ports = await anyio.to_thread.run_sync(self.target.locate)
         self.ports = ports
         scale = ports.time_scale
+        links: list[SerialLink] = []
         main = repl = None
+
+        async def open_link(device: str) -> SerialLink:
+            link = SerialLink(device)
+            links.append(link)  # before opening: a cancelled open is closed too
+            await link.open()
+            return link
+
         try:
             if ports.unknown:
-                link = SerialLink(ports.unknown)
-                await link.open()
+                link = await open_link(ports.unknown)
                 role, version = await identify(link, time_scale=scale)
                 main, repl = (link, None) if role == "main" else (None, link)
                 ports = BoardPorts(**{role: ports.unknown}, time_scale=scale)  # type: ignore[arg-type]
                 self.ports = ports
             elif ports.main:
-                main = SerialLink(ports.main)
-                await main.open()
+                main = await open_link(ports.main)
                 try:
                     version = await main_port_version(main, time_scale=scale, patient=not ports.repl)
                 except ProtocolError:
                     if not ports.repl:
                         raise
-                    repl = await self._interrupt_repl_port(ports.repl)
+                    repl = await open_link(ports.repl)
+                    await _interrupt_repl_port(repl)
                     version = await main_port_version(main, time_scale=scale)
             else:
                 assert ports.repl is not None
-                repl = SerialLink(ports.repl)
-                await repl.open()
+                repl = await open_link(ports.repl)
                 version = await repl_port_version(repl)
             self.version = version
             self._degraded_note = None
             if version.has_raw_repl:
                 if repl is None and ports.repl:
-                    repl = SerialLink(ports.repl)
-                    await repl.open()
+                    repl = await open_link(ports.repl)
                 if repl is not None:
                     transport: Transport = RawReplTransport(repl)
                     self._side_link = main
@@ -307,41 +335,37 @@ class Session:
             return transport
         except BaseException:
             with anyio.CancelScope(shield=True):
-                for link in (main, repl):
-                    if link is not None:
-                        await link.close()
+                for opened in links:
+                    with contextlib.suppress(Exception):
+                        await opened.close()
             self._side_link = None
             raise
 
-    async def _interrupt_repl_port(self, device: str) -> SerialLink:
-        """Ctrl-C a script left running on the REPL port: while it runs, the main port is not served (§8.5)."""
-        link = SerialLink(device)
-        await link.open()
-        try:
-            await repl_port_version(link)  # Ctrl-C twice, then the banner (failing is fine: just an attempt)
-        except ProtocolError as exc:
-            log.info("%s: no REPL banner while unsticking the board (%s)", device, exc)
-        except BaseException:
-            with anyio.CancelScope(shield=True):
-                await link.close()
-            raise
-        return link
+    async def _resync(self, reason: str) -> str:
+        """Interrupt and drain after a failed request; drop the connection if that fails too.
 
-    async def _resync(self, reason: str) -> None:
-        """Interrupt and drain after a failed request; drop the connection if that fails too."""
+        Returns what happened, in words for the caller's error message (it must not claim a resync
+        that failed). Shielded, and bounded by RESYNC_LIMIT.
+        """
         self._last_error = reason
         transport = self._transport
         if transport is None:
-            return
+            return "the link is closed; the next call reconnects"
         with anyio.CancelScope(shield=True):
             try:
                 with anyio.fail_after(RESYNC_LIMIT):
                     did_something = await transport.recover()
-                if did_something:
-                    self._resynced = True
-                    log.info("resynchronised after: %s", reason)
             except Exception as exc:
-                await self._drop(f"{reason}; resynchronising failed ({exc or type(exc).__name__})")
+                problem = str(exc) or (
+                    f"no answer within {RESYNC_LIMIT:g} s" if isinstance(exc, TimeoutError) else type(exc).__name__
+                )
+                await self._drop(f"{reason}; resynchronising failed ({problem})")
+                return f"interrupting it failed ({problem}), so the link was closed; the next call reconnects"
+        if not did_something:
+            return "nothing had reached the board yet, so the channel is clean"
+        self._resynced = True
+        log.info("resynchronised after: %s", reason)
+        return "it was interrupted and the channel resynchronised"
 
     async def _drop(self, reason: str) -> None:
         log.warning("lost the board: %s", reason)
@@ -356,6 +380,10 @@ class Session:
         if transport is not None:
             with contextlib.suppress(Exception):
                 await transport.close()
+            link = getattr(transport, "link", None)
+            if isinstance(link, SerialLink):  # closed by the channel, unless its close failed half way
+                with contextlib.suppress(Exception):
+                    await link.close()
         if side is not None:
             with contextlib.suppress(Exception):
                 await side.close()
@@ -370,6 +398,14 @@ class Session:
         for line in clean_text(self._side_link.take_buffered()).replace("\r", "\n").split("\n"):
             if line.strip():
                 self.board_messages.append(line.strip())
+
+
+async def _interrupt_repl_port(link: SerialLink) -> None:
+    """Ctrl-C a script left running on the REPL port: while it runs, the main port is not served (§8.5)."""
+    try:
+        await repl_port_version(link)  # Ctrl-C twice, then the banner (failing is fine: just an attempt)
+    except ProtocolError as exc:
+        log.info("%s: no REPL banner while unsticking the board (%s)", link.device, exc)
 
 
 def _chunks(statements: list[str], max_line: int | None) -> list[list[str]]:

@@ -1,24 +1,31 @@
 """How `Board` calls travel: each call becomes one statement that prints a tagged result line.
 
-    print('\\x1e3:'+repr(connect(83, 20)))   ->   "\\x1e3:None"
+    print('\\x1e5f3a9c:3:'+repr(connect(83, 20)))   ->   "\\x1e5f3a9c:3:None"
 
-Lines without the tag are what the call itself printed (print_bridges, set_state
-messages...) and belong to the next tagged call. A `Step` is one user-level
-operation: one or more calls, and how their parsed values combine into its result
-(a verified `connect` is `connect` + `is_connected`).
+The tag holds a nonce drawn for each request and the call's index in it, so a line that only
+looks like a result (printed by a board function or a script, from an earlier request, or
+unsolicited) is text, never a value: other lines, tagged with another nonce or none, are what
+the call itself printed (print_bridges, set_state messages...) and belong to the next tagged
+call. A `Step` is one user-level operation: one or more calls, and how their parsed values
+combine into its result (a verified `connect` is `connect` + `is_connected`).
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from firmware_api.calls import Call
-from firmware_api.errors import ReplyParseError
+from firmware_api.errors import NonFiniteReading, ReplyParseError
 from firmware_api.quoting import literal
 from firmware_api.replies import parse_reply
+from jumperless_mcp.errors import ProtocolError
 
 RESULT_TAG = "\x1e"
+NONCE_BYTES = 3  # 6 hex characters: a line's budget is tight on the `>` channel
+SIZING_NONCE = "0" * 2 * NONCE_BYTES  # for measuring a statement; requests draw theirs with `new_nonce`
 
 Combine = Callable[[list[object], list[str]], object]
 
@@ -41,44 +48,59 @@ class Step:
             self.label = self.calls[0].function.name if self.calls else "?"
 
 
-def statement(index: int, call: Call) -> str:
-    return f"print({literal(f'{RESULT_TAG}{index}:')}+repr({call.source}))"
+def new_nonce() -> str:
+    return secrets.token_hex(NONCE_BYTES)
 
 
-def render(steps: Sequence[Step]) -> list[str]:
-    """The statements for a list of steps, numbered across the whole list."""
+def statement(index: int, call: Call, nonce: str = SIZING_NONCE) -> str:
+    return f"print({literal(f'{RESULT_TAG}{nonce}:{index}:')}+repr({call.source}))"
+
+
+def render(steps: Sequence[Step], nonce: str) -> list[str]:
+    """The statements for a list of steps, numbered across the whole list, tagged with the request's nonce."""
     statements: list[str] = []
     for step in steps:
         for call in step.calls:
-            statements.append(statement(len(statements), call))
+            statements.append(statement(len(statements), call, nonce))
     return statements
 
 
-def split_output(stdout: str) -> tuple[dict[int, str], dict[int, str]]:
-    """Tagged results by index, and the untagged text printed before each of them."""
+def split_output(stdout: str, nonce: str = SIZING_NONCE) -> tuple[dict[int, str], dict[int, str]]:
+    """Results tagged with `nonce` by index, and the text printed before each of them.
+
+    Calls run in order and print their results in order, so a repeated index (or one out of order) means the
+    reply is not what was asked for: ProtocolError, never "the last one wins". (A chunk of a long request
+    starts past index 0; a skipped index leaves the calls from there on without a result.)
+    """
+    ours = re.compile(re.escape(f"{RESULT_TAG}{nonce}:") + r"(\d+):")
     results: dict[int, str] = {}
     printed: dict[int, str] = {}
     pending: list[str] = []
     for line in stdout.replace("\r\n", "\n").replace("\r", "").split("\n"):
-        tag = line.find(RESULT_TAG)
-        if tag >= 0:
-            head, _, value = line[tag + 1 :].partition(":")
-            if head.isdigit():
-                if line[:tag].strip():
-                    pending.append(line[:tag])
-                index = int(head)
-                results[index] = value
-                printed[index] = "\n".join(pending)
-                pending = []
-                continue
-        if line.strip():
-            pending.append(line)
+        tag = ours.search(line)
+        if tag is None:
+            if line.strip():
+                pending.append(line)
+            continue
+        index = int(tag.group(1))
+        if results and index <= max(results):
+            raise ProtocolError(
+                f"the reply holds a second result for call {index}, or results out of order: "
+                "something printed a line that imitates this request's results"
+            )
+        if line[: tag.start()].strip():
+            pending.append(line[: tag.start()])
+        results[index] = line[tag.end() :]
+        printed[index] = "\n".join(pending)
+        pending = []
     return results, printed
 
 
-def parse_values(steps: Sequence[Step], stdout: str) -> tuple[list[list[object]], list[list[str]]]:
+def parse_values(
+    steps: Sequence[Step], stdout: str, nonce: str = SIZING_NONCE
+) -> tuple[list[list[object]], list[list[str]]]:
     """Per step: its calls' parsed values and printed text, for the calls that completed."""
-    results, printed = split_output(stdout)
+    results, printed = split_output(stdout, nonce)
     values: list[list[object]] = []
     outputs: list[list[str]] = []
     index = 0
@@ -92,6 +114,8 @@ def parse_values(steps: Sequence[Step], stdout: str) -> tuple[list[list[object]]
                 step_values.append(parse_reply(call.function.returns, results[index]))
             except ReplyParseError as exc:  # say which call answered oddly, not just what it said
                 raise ReplyParseError(f"{call.source}: {exc}") from None
+            except NonFiniteReading as exc:
+                raise NonFiniteReading(exc.text, call.source) from None
             step_outputs.append(printed[index])
             index += 1
         values.append(step_values)

@@ -7,13 +7,18 @@
     '{"main": ..., "repl": ...}'  the mapping `jumperless-mcp emulate` prints (or a dict)
     "/dev/ttyACM0", "COM5" a main or REPL port; which one is found out by talking to it
 
-`JUMPERLESS_PORT` in the environment gives the default.
+`JUMPERLESS_PORT` in the environment gives the default. Anything else must look like a path (a path
+separator, `COMn`, a pyserial URL such as socket://...) or name one that exists: a bare word is a typo,
+refused with the forms and the nearest one, never waited for as a device. A path that does not exist yet
+(a board not plugged in) is accepted: the session waits for it.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -47,11 +52,16 @@ class Target:
         if text == "auto":
             return "auto"
         if text.startswith("usb:"):
+            if text == "usb:":
+                raise ArgumentError(
+                    "port", "usb: needs a location", "usb:<location> as listed by `jumperless-mcp ports`"
+                )
             return "usb"
         if text == "emulator" or text.startswith("emulator:"):
             persona = text.partition(":")[2] or DEFAULT_PERSONA
             if persona not in EMULATOR_PERSONAS:
-                raise ArgumentError("port", f"unknown emulator persona {persona!r}", emulator_selectors())
+                hint = did_you_mean(text, _keywords())
+                raise ArgumentError("port", f"unknown emulator persona {persona!r}{hint}", emulator_selectors())
             self.persona = persona
             return "emulator"
         if text.startswith("{"):
@@ -61,6 +71,7 @@ class Target:
                 raise ArgumentError("port", f"not a valid JSON port mapping: {exc}", _ALLOWED) from None
             self._fixed = ports_from_mapping(mapping)
             return "mapping"
+        check_path_like(text)
         return "path"
 
     @property
@@ -120,6 +131,30 @@ class Target:
 
 
 _ALLOWED = f'auto, {emulator_selectors()}, usb:<location>, a device path, or {{"main": ..., "repl": ...}}'
+_COM_PORT = re.compile(r"COM\d+", re.IGNORECASE)
+
+
+def _keywords() -> list[str]:
+    return ["auto", "usb:", *emulator_selectors().split(", ")]
+
+
+def did_you_mean(text: str, choices: list[str]) -> str:
+    """`; did you mean 'emulator'?` for a near miss, else nothing."""
+    close = difflib.get_close_matches(text.strip().lower(), choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def check_path_like(text: str) -> None:
+    """Refuse a port that is no known form and cannot be a device: no separator, not COMn, not existing.
+
+    `/dev/ttyACM0` or `/dev/jumperless_main` that is not plugged in yet stays accepted (the session waits
+    for it); `emulatr` is a typo, not a device to wait for.
+    """
+    if "/" in text or "\\" in text or "://" in text or _COM_PORT.fullmatch(text) or os.path.exists(text):
+        return
+    raise ArgumentError(
+        "port", f"{text!r} is neither a known port form nor a path{did_you_mean(text, _keywords())}", _ALLOWED
+    )
 
 
 def ports_from_mapping(mapping: Mapping[str, object]) -> BoardPorts:

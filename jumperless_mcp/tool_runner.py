@@ -3,6 +3,12 @@
 Nothing here knows about MCP sessions, so the same path serves `tools/call` and (later) meta-tools
 that call tools by name. Every failure becomes an error result that names what went wrong and
 whether retrying makes sense; bad input never reaches the board.
+
+Every client must be able to read every result. An error result carries no structured content (a client
+such as the TypeScript SDK's checks it against the tool's output schema and rejects the whole result);
+its details go in `_meta["jumperless/error"]` and its text says `<kind>: <message>`. A success result is
+checked against the tool's output schema before it leaves, so a reading the schema cannot hold (nan) is
+an error the agent can read, not a result its client throws away.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import anyio
 import jsonschema
 from mcp import types
 
-from firmware_api.errors import FirmwareError, UnsupportedByFirmware
+from firmware_api.errors import FirmwareError, NonFiniteReading, UnsupportedByFirmware
 from firmware_api.versions import Family
 from jumperless_mcp.errors import ArgumentError, ConnectionProblem, ForbiddenConnection, JumperlessError
 from jumperless_mcp.tool_context import Progress, ToolContext
@@ -28,6 +34,7 @@ from jumperless_mcp.tool_spec import ToolSpec
 
 log = logging.getLogger("jumperless_mcp.tools")
 SUBSYSTEM_META = "jumperless/subsystem"
+ERROR_META = "jumperless/error"  # an error result's details: {error, kind, retryable, ...}
 PROGRESS_INTERVAL = 1.0  # seconds between progress notifications while a tool waits on a person
 
 
@@ -40,13 +47,37 @@ class ToolFailure(Exception):
     retryable: bool = False
     details: dict[str, Any] | None = None
 
+    def data(self) -> dict[str, Any]:
+        return {"error": self.message, "kind": self.kind, "retryable": self.retryable, **(self.details or {})}
+
     def result(self) -> types.CallToolResult:
-        data = {"error": self.message, "kind": self.kind, "retryable": self.retryable, **(self.details or {})}
+        """The error result: text for the agent, details in `_meta`, no structured content (see the module doc)."""
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=f"{self.kind}: {self.message}")],
-            structured_content=data,
             is_error=True,
+            meta={ERROR_META: self.data()},
         )
+
+
+def error_details(result: types.CallToolResult) -> dict[str, Any] | None:
+    """An error result's details ({error, kind, retryable, ...}); None for a success.
+
+    Reads this server's form (`_meta`) and the older one (details in `structured_content`), and for a
+    result from any other server makes do with its text.
+    """
+    if not result.is_error:
+        return None
+    found = (result.meta or {}).get(ERROR_META)
+    if isinstance(found, dict) and isinstance(found.get("kind"), str):
+        return dict(found)
+    legacy = result.structured_content
+    if isinstance(legacy, dict) and isinstance(legacy.get("kind"), str) and "error" in legacy:
+        return dict(legacy)
+    text = " ".join(block.text for block in result.content if isinstance(block, types.TextContent))
+    kind, sep, message = text.partition(": ")
+    if sep and kind and kind.replace("_", "").isalnum() and kind.islower():
+        return {"error": message, "kind": kind, "retryable": False}
+    return {"error": text or "the tool failed without saying why", "kind": "tool_error", "retryable": False}
 
 
 class ToolRunner:
@@ -59,6 +90,7 @@ class ToolRunner:
         self._schemas = {
             name: spec.input_schema(config.min_voltage, config.max_voltage) for name, spec in self._specs.items()
         }
+        self._output_checks: dict[str, jsonschema.protocols.Validator] = {}  # compiled on a tool's first success
 
     # --- what is offered -------------------------------------------------------------------------
     def spec(self, name: str) -> ToolSpec | None:
@@ -122,6 +154,7 @@ class ToolRunner:
                 raise ToolFailure(reason, "unavailable")
             args = self.check(spec, arguments or {})
             result = await self._run(spec, args, progress)
+            self._check_result(spec, result)
         except ToolFailure as failure:
             log.info("tool %s failed: %s", name, failure.message)
             return failure.result()
@@ -131,18 +164,26 @@ class ToolRunner:
         )
 
     def check(self, spec: ToolSpec, arguments: dict[str, Any]) -> dict[str, Any]:
-        """The arguments with defaults filled in, or a ToolFailure naming the parameter and what it allows."""
+        """The arguments with defaults filled in, or a ToolFailure naming the parameter and what it allows.
+
+        Integral floats where the schema wants an integer (0.0, 255.0: JSON Schema calls them integers) become
+        ints, so no tool meets a float it cannot use; a non-finite number anywhere is refused.
+        """
         if not isinstance(arguments, dict):
             raise ToolFailure("arguments must be a JSON object", "invalid_argument")
         schema = self._schemas[spec.name]
+        for key, value in arguments.items():
+            found = non_finite(value, key)
+            param = spec.param(key)
+            if found is not None and param is not None:
+                raise invalid_argument(key, f"{found[0]} is {found[1]}, not a finite number", param.allowed)
         violation = schema_violation(spec.name, schema, arguments)
         if violation is not None:
             raise self._argument_failure(spec, violation)
+        arguments = {key: integral(value, schema["properties"][key]) for key, value in arguments.items()}
         for key, value in arguments.items():
             param = spec.param(key)
             assert param is not None  # the schema forbids other keys
-            if isinstance(value, float) and not math.isfinite(value):
-                raise invalid_argument(key, f"{value!r} is not a finite number", param.allowed)
             if param.validate is not None:
                 try:
                     param.validate(value)
@@ -182,6 +223,8 @@ class ToolRunner:
             raise invalid_argument(exc.parameter, str(exc), exc.allowed or "") from None
         except UnsupportedByFirmware as exc:
             raise ToolFailure(str(exc), "unsupported_by_firmware") from None
+        except NonFiniteReading as exc:
+            raise non_finite_reading(spec.name, str(exc), exc.text) from None
         except FirmwareError as exc:
             details = {"exception": exc.exc_type, "firmware_message": exc.message}
             completed = getattr(exc, "batch_completed", None)
@@ -196,6 +239,83 @@ class ToolRunner:
         except Exception as exc:  # a bug of ours: say so instead of a JSON-RPC crash
             log.exception("tool %s crashed", spec.name)
             raise ToolFailure(f"internal error in {spec.name}: {type(exc).__name__}: {exc}", "internal_error") from None
+
+    def _check_result(self, spec: ToolSpec, result: dict[str, Any]) -> None:
+        """Refuse a result its own output schema does not hold: a client would reject it whole."""
+        found = non_finite(result)
+        if found is not None:
+            where, number = found
+            raise non_finite_reading(spec.name, f"the board answered {number} for {where[1:]}", number)
+        validator = self._output_checks.get(spec.name)
+        if validator is None:
+            validator = self._output_checks[spec.name] = jsonschema.Draft202012Validator(spec.output_schema())
+        error = jsonschema.exceptions.best_match(validator.iter_errors(result))
+        if error is not None:
+            log.error("tool %s returned a result that breaks its output schema: %s", spec.name, error.message)
+            where = "/".join(str(part) for part in error.absolute_path) or "the result"
+            message = f"{spec.name} returned a result its output schema does not allow ({where}: {error.message})"
+            raise ToolFailure(f"internal error in {message}", "internal_error", details={"result": result})
+
+
+def non_finite_reading(tool: str, message: str, reading: str) -> ToolFailure:
+    """A reading that is not a number (nan, inf): a failed conversion or a missing sensor, not a value."""
+    text = f"{tool}: {message} (a failed conversion or a missing sensor; the call may work if sent again)"
+    return ToolFailure(text, "non_finite_reading", True, {"reading": reading})
+
+
+def non_finite(value: object, path: str = "") -> tuple[str, str] | None:
+    """Where a nan or infinity sits in a JSON value (".state.power.dac0", "[2]", "" for the value itself),
+    and how JSON would spell it (NaN, Infinity, -Infinity)."""
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return None
+        return path, "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    items: Iterable[tuple[str, object]] = ()
+    if isinstance(value, dict):
+        items = ((f"{path}.{key}", item) for key, item in value.items())
+    elif isinstance(value, (list, tuple)):
+        items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
+    for where, item in items:
+        found = non_finite(item, where)
+        if found is not None:
+            return found
+    return None
+
+
+def integral(value: object, schema: dict[str, Any]) -> object:
+    """`value` with integral floats turned into ints wherever `schema` wants an integer (not any number)."""
+    if isinstance(value, float) and value.is_integer() and _wants_integer(schema):
+        return int(value)
+    if isinstance(value, list):
+        items = _branch(schema, "array").get("items")
+        if isinstance(items, dict):
+            return [integral(item, items) for item in value]
+    if isinstance(value, dict):
+        properties = _branch(schema, "object").get("properties")
+        if isinstance(properties, dict):
+            return {key: integral(item, properties.get(key, {})) for key, item in value.items()}
+    return value
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    declared = schema.get("type", [])
+    return [declared] if isinstance(declared, str) else list(declared)
+
+
+def _wants_integer(schema: dict[str, Any]) -> bool:
+    branches = [schema, *schema.get("anyOf", []), *schema.get("oneOf", [])]
+    kinds = {kind for branch in branches for kind in _types(branch)}
+    return "integer" in kinds and "number" not in kinds
+
+
+def _branch(schema: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The part of `schema` (itself or an anyOf/oneOf branch) that describes values of this JSON type."""
+    if kind in _types(schema):
+        return schema
+    for branch in [*schema.get("anyOf", []), *schema.get("oneOf", [])]:
+        if kind in _types(branch):
+            return branch
+    return {}
 
 
 @dataclass(frozen=True)

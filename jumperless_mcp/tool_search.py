@@ -229,10 +229,29 @@ class Match:
     board: str
 
 
-def summary(description: str) -> str:
-    """The description's first sentence: the one line a search result shows."""
-    first = re.split(r"(?<=[.!?])\s", description.strip(), maxsplit=1)[0]
-    return first if len(first) <= 200 else first[:197] + "..."
+ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.")  # a full stop inside a sentence
+SUMMARY_LIMIT = 200  # characters: one line of a search result
+SHORT_SENTENCE = 30  # "Start here." says too little alone: the summary runs on to the next sentence
+
+
+def summary(description: str, limit: int | None = SUMMARY_LIMIT) -> str:
+    """The description's first sentence: the one line a search result (cut at `limit`) and the README table show."""
+    text = description.strip()
+    end = 0
+    for match in re.finditer(r"[.!?](?=\s|$)", text):
+        end = match.end()
+        if not text[:end].lower().endswith(ABBREVIATIONS) and end >= SHORT_SENTENCE:
+            break
+    else:
+        end = len(text)
+    first = text[:end]
+    if limit is None or len(first) <= limit:
+        return first
+    head = first[: limit - 1]
+    cut = max(head.rfind(", "), head.rfind("; "), head.rfind(": "))  # end at a clause, or else at a word
+    if cut < limit // 2:
+        cut = head.rfind(" ")
+    return head[:cut].rstrip(",;: ") + "…"
 
 
 def _phrase(text: str) -> str:
@@ -272,7 +291,7 @@ class SearchIndex:
 
     @staticmethod
     def _weigh(tool: ToolText) -> dict[str, float]:
-        first = summary(tool.description)
+        first = re.split(r"(?<=[.!?])\s", tool.description.strip(), maxsplit=1)[0]  # ranks the bare first sentence
         fields = {
             "name": _own_name(tool),
             "subsystem": tool.subsystem,

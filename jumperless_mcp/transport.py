@@ -12,15 +12,42 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from firmware_api.errors import FirmwareError
+from firmware_api.replies import TRACEBACK_HEADER, parse_traceback
 
 ANSI_CSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 IN_BAND = re.compile(r"[\x0e\x0f]")
+# a complete MicroPython traceback as the firmware prints it: the header, indented frames, `Type[: message]`
+TRACEBACK_BLOCK = rb"Traceback \(most recent call last\):\r?\n(?:[ \t][^\n]*\n)*[A-Za-z_][\w.]*(?::[^\n]*)?\r?\n"
+_BLOCK = re.compile(TRACEBACK_BLOCK.decode())
+COMPILE_ERRORS = frozenset({"SyntaxError", "IndentationError"})  # raised before any statement runs
+# a header-less error line (`KeyboardInterrupt: `, a MemoryError with no room for a traceback)
+BARE_ERROR = re.compile(r"[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)(?::.*)?")
 
 
 def clean_text(data: bytes | str) -> str:
     """Decode board output, dropping ANSI colour codes and the in-band SO/SI bytes."""
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     return IN_BAND.sub("", ANSI_CSI.sub("", text))
+
+
+def error_in(stderr: str) -> FirmwareError | None:
+    """The error a channel's error text reports, or None if it holds none (bytes that are not the board's answer).
+
+    The traceback is parsed from its header on, so text that landed before it is not taken for the exception.
+    """
+    start = stderr.find(TRACEBACK_HEADER)
+    if start >= 0:
+        block = _BLOCK.match(stderr, start)  # up to its exception line: what follows was not printed with it
+        return parse_traceback(block.group() if block else stderr[start:])
+    lines = [line.strip() for line in stderr.replace("\r", "\n").split("\n") if line.strip()]
+    if lines and BARE_ERROR.fullmatch(lines[-1]):
+        return parse_traceback(lines[-1])
+    return None
+
+
+def is_compile_error(error: FirmwareError | None, text: str) -> bool:
+    """Whether the error is the parser's (its traceback names a line but no function): nothing of the code ran."""
+    return error is not None and error.exc_type in COMPILE_ERRORS and ", in " not in text
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,12 @@ lines, so each request is one line wrapped in host-generated sentinels:
     >print('\\x02'+'<nonce>');<statements>;print('<nonce>'+'\\x03')
 
 The markers are built by concatenation so the echoed command never contains them.
-A request ends at the end marker or a complete traceback. On 5.3.x each request
-costs the firmware's 1 s input collector: batch statements.
+The reply is what follows its own start marker, up to its end marker or a complete
+traceback that starts a line (the firmware prints it with `\r\n` line ends, on 5.3.x
+after its Ctrl-Q notice and colour codes); the call's own output (reprs of stored
+text, printed look-alikes) and unsolicited lines cannot end it early. Before the
+start marker only a compile error is ours. On 5.3.x each request costs the
+firmware's 1 s input collector: batch statements.
 
 JumperlOS specifics (firmware 5.7.0.13 source):
 * the request starts with SO, so the line editor frames it at the newline whatever the
@@ -34,12 +38,12 @@ import secrets
 
 import anyio
 
-from firmware_api.errors import FirmwareInterrupted
-from firmware_api.replies import find_traceback
+from firmware_api.errors import FirmwareError
+from firmware_api.replies import parse_traceback
 from firmware_api.versions import Family
 from jumperless_mcp.errors import ProtocolError
 from jumperless_mcp.serial_link import SerialLink
-from jumperless_mcp.transport import Reply, Transport, clean_text
+from jumperless_mcp.transport import TRACEBACK_BLOCK, Reply, Transport, clean_text, is_compile_error
 from jumperless_mcp.transport_text import editor_unsafe, escape_source, line_unsafe
 
 log = logging.getLogger(__name__)
@@ -47,10 +51,12 @@ log = logging.getLogger(__name__)
 CTRL_Q = b"\x11"
 SO = b"\x0e"  # JumperlOS: line buffering on (Jerial.cpp:211-214), silently
 TRACEBACK_HEAD = b"Traceback (most recent call last):"
-TRACEBACK_DONE = rb"Traceback \(most recent call last\):\r?\n(?:[ \t][^\n]*\n)*[^ \t\r\n][^\n]*\n"
-INTERRUPT_NOTICE = re.compile(r"\^[QC](?:\n*KeyboardInterrupt \(Ctrl\+Q\)\n*)?$")  # P8 echo, 5.3.x notice (P7)
+# where the firmware's own traceback starts: a line start (5.3.x prints its Ctrl-Q notice and colour codes first,
+# `^Q\n\r\x1b[..mKeyboardInterrupt (Ctrl+Q)\n\r\x1b[..m`, V5 Python_Proper.cpp:226-231), past colour codes and SO/SI
+LINE_START = rb"[\r\n](?:\x1b\[[0-9;?]*[ -/]*[@-~]|[\x0e\x0f])*"
 REARM = "import micropython;micropython.kbd_intr(17);"
 SETTLE = 0.02  # 5.3.x drops input while Python runs: let it finish after the end marker
+MID_LINE_WAIT = 0.1  # a traceback after text with no line end: ours only if our end marker does not follow
 LINE_LIMIT = {Family.JUMPERLOS: 1023, Family.LEGACY: 2000}  # the JumperlOS editor holds 1023 characters
 END_WAIT = 3.0  # recovery: how long an interrupted request may take to end by itself
 
@@ -79,33 +85,86 @@ class OneLinerTransport(Transport):
             return SO + rf">{REARM}print('\x02'+'{nonce}');{body};print('{nonce}'+'\x03')".encode() + b"\n"
         return rf">print('\x02'+'{nonce}');{body};print('{nonce}'+'\x03')".encode() + b"\n"
 
-    def _end(self, nonce: str) -> re.Pattern[bytes]:
-        return re.compile(re.escape(nonce.encode() + b"\x03") + b"|" + TRACEBACK_DONE)
-
     async def execute(self, statements: list[str]) -> Reply:
-        """Run prepared statements as one `>` line (the caller keeps it under `max_line`)."""
+        """Run prepared statements as one `>` line (the caller keeps it under `max_line`).
+
+        The reply is what follows this request's own start marker, up to its end marker or the firmware's
+        traceback; marker and traceback look-alikes in the echo, in what the call prints, or in unsolicited
+        output are text, not the end of the reply.
+        """
         nonce = secrets.token_hex(4)
         stale = await self.link.discard_pending()
         if stale:
             log.debug("dropped unsolicited main-port output %r", stale[-200:])
         self._outstanding = nonce  # from here on, a reply may be in flight
         await self.link.write(self._line(statements, nonce))
-        start = b"\x02" + nonce.encode()
-        await self.link.skip_until((start, TRACEBACK_HEAD))  # the echo (and any junk) goes as it arrives
-        raw = await self.link.read_until(self._end(nonce), 1e9)  # bounded by the session's per-call timeout
+        not_compiled = await self._skip_to_start(nonce)
+        if not_compiled is None:
+            body, error = await self._read_reply(nonce)
+        else:
+            body, error = b"", not_compiled
         self._outstanding = None
         if self.family is Family.LEGACY:
             await anyio.sleep(SETTLE)
-        begin = raw.find(start)
-        body = raw[begin + len(start) :] if begin >= 0 else raw
         if body.startswith(b"\r\n"):
             body = body[2:]  # the start marker's own line end
-        if body.endswith(nonce.encode() + b"\x03"):
-            body = body[: -len(nonce) - 1]
-        before, error = find_traceback(clean_text(body))
-        if isinstance(error, FirmwareInterrupted):
-            before = INTERRUPT_NOTICE.sub("", before)
-        return Reply(_normalise(before), error)
+        return Reply(_normalise(clean_text(body)), error)
+
+    async def _skip_to_start(self, nonce: str) -> FirmwareError | None:
+        """Drop the echo (as it arrives) and this request's start marker.
+
+        Before the start marker only a compile error can be this request's (the line never ran): that error
+        is returned. A complete traceback of another kind there is not ours (an earlier request still running,
+        or unsolicited output): ProtocolError, so the session resynchronises instead of reading it.
+        """
+        start = b"\x02" + nonce.encode()
+        # at the head of the buffer: a whole traceback, a header that no traceback follows (echoed text), or
+        # further on, the start marker
+        quoted = re.escape(TRACEBACK_HEAD) + rb"(?=[^\r\n]|\r[^\n])"
+        decide = re.compile(rb"\A(?:" + TRACEBACK_BLOCK + rb"|" + quoted + rb")|" + re.escape(start))
+        while await self.link.skip_until((start, TRACEBACK_HEAD)) != start:
+            seen = await self.link.read_until(decide)
+            if seen.endswith(start):
+                return None
+            if seen == TRACEBACK_HEAD:
+                continue  # text that quotes the header, e.g. in the echo of the command
+            text = clean_text(seen)
+            error = parse_traceback(text)
+            if is_compile_error(error, text):
+                return error
+            raise ProtocolError(
+                f"{self.link.device}: a traceback before the reply's start marker: {clean_text(seen)[-160:]!r}"
+            )
+        await self.link.read_until(start)
+        return None
+
+    async def _read_reply(self, nonce: str) -> tuple[bytes, FirmwareError | None]:
+        """What the request printed after its start marker, and its error: up to the end marker, or up to the
+        firmware's traceback, which starts a line (or follows text printed without a line end, and then nothing
+        of ours follows it)."""
+        marker = nonce.encode() + b"\x03"
+        end_marker = re.escape(marker)
+        end = re.compile(
+            rb"(?P<end>" + end_marker + rb")|(?P<lead>" + LINE_START + rb")?(?P<traceback>" + TRACEBACK_BLOCK + rb")"
+        )
+        body = b""
+        chunk = await self.link.read_until(end)  # bounded by the session's per-call timeout
+        while True:
+            found = end.search(chunk)
+            assert found is not None  # the chunk ends with the first match
+            closed = chunk.find(marker, found.start())  # our end marker inside a look-alike's last line
+            if found.group("end") or closed >= 0:
+                return body + chunk[: closed if closed >= 0 else found.start()], None
+            if found.group("lead") is None:  # mid-line: the firmware's, unless more of the reply follows
+                try:
+                    following = await self.link.read_until(end, MID_LINE_WAIT)
+                except TimeoutError:
+                    pass
+                else:
+                    body, chunk = body + chunk, following
+                    continue
+            traceback = found.group("traceback")
+            return body + chunk[: found.start("traceback")], parse_traceback(clean_text(traceback))
 
     async def recover(self) -> bool:
         """Stop the interrupted request, wait for its end, then check with a fresh nonce.
@@ -114,13 +173,16 @@ class OneLinerTransport(Transport):
         on JumperlOS too, but only when it is the first byte pending; so success is judged by the request's
         own end marker or traceback, never by the Ctrl-Q. If neither comes, the board is still busy: the
         session drops the link and reconnects later, which sends nothing that could run or change state.
+        Only here, after the host's own Ctrl-Q, is a traceback taken wherever it starts: JumperlOS prints it
+        straight after its `^Q` echo, and what was printed around it is dropped anyway.
         """
         nonce = self._outstanding
         if nonce is None:  # cancelled before sending: nothing to interrupt or drain
             return False
         await self.link.write(CTRL_Q)
+        ended = re.compile(re.escape(nonce.encode() + b"\x03") + b"|" + TRACEBACK_BLOCK)
         with anyio.move_on_after(END_WAIT) as waiting:
-            await self.link.read_until(self._end(nonce))
+            await self.link.read_until(ended)
         if waiting.cancelled_caught:
             raise ProtocolError(f"{self.link.device}: the interrupted call is still running on the board")
         self._outstanding = None

@@ -2,8 +2,10 @@
 
     -> code, Ctrl-D           <- OK <stdout> \\x04 <stderr> \\x04 >
 
-Stdout and the traceback come back separated, so no sentinels are needed; a
-fresh nonce is printed only to check that a resynchronised channel is really clean.
+Stdout and the traceback come back separated. The code first prints a fresh start
+marker, so the reply is known by `OK` followed by that marker: bytes on the port that
+look like a frame (`OK`, `\\x04`, `>`, a whole forged frame) are not read as the reply,
+and text landing between the two `\\x04` is an error only if it holds one.
 
 Why plain raw mode and not raw-paste (JumperlOS 5.7.0.13 source): in raw mode
 MpRemoteService reads CDC2 itself and hands each byte to pyexec
@@ -30,10 +32,9 @@ import secrets
 
 import anyio
 
-from firmware_api.replies import parse_traceback
 from jumperless_mcp.errors import ConnectionProblem, ProtocolError
 from jumperless_mcp.serial_link import SerialLink
-from jumperless_mcp.transport import Reply, Transport
+from jumperless_mcp.transport import Reply, Transport, error_in, is_compile_error
 from jumperless_mcp.transport_text import escape_source, raw_repl_unsafe
 
 log = logging.getLogger(__name__)
@@ -66,25 +67,40 @@ class RawReplTransport(Transport):
         return [escape_source(statement, raw_repl_unsafe) for statement in statements]
 
     async def execute(self, statements: list[str]) -> Reply:
+        """Run the statements after a print of this request's start marker; the reply is the frame it opens.
+
+        `OK` right before the marker starts the reply, so frame look-alikes on the port (`OK`, `\\x04`, `>`, a
+        whole forged frame) are skipped; a frame with an empty stdout is ours only if its error is a compile
+        error (code that does not compile prints nothing, not even the marker).
+        """
+        nonce = secrets.token_hex(4)
         stale = await self.link.discard_pending()
         if stale:
             log.debug("dropped unsolicited REPL output %r", stale[-200:])
         self._outstanding = True  # from here on, a reply may be in flight
-        await self.link.write("\n".join(statements).encode() + b"\x04")
-        head = await self.link.read_until(b"OK", _FOREVER)
-        if head != b"OK":
-            log.debug("ignored %r before OK", head[:-2][-200:])
-        stdout = await self.link.read_until(b"\x04", _FOREVER)
-        stderr = await self.link.read_until(END, _FOREVER)
-        if not stderr.endswith(b">"):
-            log.info("%s: the code ended with SystemExit; the board soft-rebooted its VM", self.link.device)
-            await self.link.read_until(RAW_PROMPT, _FOREVER)
-            stderr = stderr[: -len(b"soft reboot\r\n")] + b">"
+        await self.link.write("\n".join([f"print('\\x02'+'{nonce}')", *statements]).encode() + b"\x04")
+        start = b"\x02" + nonce.encode() + b"\n"
+        opening = re.compile(b"OK(?:" + re.escape(start) + b"|\x04)")
+        while True:
+            head = await self.link.read_until(opening, _FOREVER)
+            ours = head.endswith(start)
+            if head[: head.rfind(b"OK")]:
+                log.debug("ignored %r before OK", head[: head.rfind(b"OK")][-200:])
+            stdout = (await self.link.read_until(b"\x04", _FOREVER))[:-1] if ours else b""
+            stderr = await self.link.read_until(END, _FOREVER)
+            if not stderr.endswith(b">"):
+                log.info("%s: the code ended with SystemExit; the board soft-rebooted its VM", self.link.device)
+                await self.link.read_until(RAW_PROMPT, _FOREVER)
+                stderr = stderr[: -len(b"soft reboot\r\n")] + b">"
+            error_text = stderr[:-2].decode("utf-8", "replace")
+            error = error_in(error_text)
+            if ours or is_compile_error(error, error_text):
+                break
+            log.debug("ignored a frame that is not this request's: %r", (head + stderr)[-200:])
         self._outstanding = False
-        error_text = stderr[:-2].decode("utf-8", "replace")
-        return Reply(
-            stdout[:-1].decode("utf-8", "replace"), parse_traceback(error_text) if error_text.strip() else None
-        )
+        if error is None and error_text.strip():
+            log.debug("ignored %r between the reply's two \\x04: no error the board reports", error_text[-200:])
+        return Reply(stdout.decode("utf-8", "replace"), error)
 
     async def recover(self) -> bool:
         """Ctrl-C, re-enter the raw REPL, and check with a fresh nonce that nothing stale is left."""

@@ -1,11 +1,20 @@
-"""Fixtures: virtual boards of both personas on real pseudo-terminals, and serial clients for them."""
+"""Fixtures: virtual boards of both personas on real pseudo-terminals, and serial clients for them.
+
+Every test runs isolated from the user's own state: a session-wide, autouse fixture points the lock
+directory and the platformdirs config/state/cache/data homes at a temporary directory and drops any
+JUMPERLESS_* variable inherited from the shell, so a test run neither reads the developer's settings nor
+leaves (or collides with) lock files in the user-wide lock directory. Subprocesses inherit the same
+environment. Tests that set their own JUMPERLESS_LOCK_DIR (monkeypatch) still do.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import platformdirs
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -14,7 +23,36 @@ from serial_clients import MainPortClient, RawRepl
 
 from jumperless_mcp.emulator import VirtualBoard, load_parts
 
+pytest_plugins = ["result_schema_plugin"]  # every MCP result the suite sees is checked against its schema
+
 LEGACY_TIME_SCALE = 0.05  # the 1 s `>` collector becomes 50 ms
+
+# The platformdirs homes (Linux/BSD XDG variables) the code may reach, and the project's own overrides.
+USER_DIR_VARIABLES = ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME")
+INHERITED_PREFIXES = ("JUMPERLESS_", "YGG_MCP_")
+APP = "jumperless-mcp"
+# Where the user-wide directories are outside the test session (resolved before the fixture below changes
+# the environment): tests/test_isolation.py checks that the session never writes there.
+USER_WIDE_DIRS = {
+    "locks": Path(platformdirs.user_state_dir(APP, appauthor=False)) / "locks",
+    "config": Path(platformdirs.user_config_dir(APP, appauthor=False)),
+    "cache": Path(platformdirs.user_cache_dir(APP, appauthor=False)),
+    "data": Path(platformdirs.user_data_dir(APP, appauthor=False)),
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The session's own lock directory and user dirs; yields their root."""
+    root = tmp_path_factory.mktemp("user-dirs")
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith(INHERITED_PREFIXES):
+                patch.delenv(name)
+        patch.setenv("JUMPERLESS_LOCK_DIR", str(root / "locks"))
+        for variable in USER_DIR_VARIABLES:
+            patch.setenv(variable, str(root / variable.lower()))
+        yield root
 
 
 @pytest.fixture

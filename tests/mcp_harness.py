@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import result_schemas
 from mcp import Client, ClientSession, types
 from mcp.server import Server
 from mcp.shared.memory import create_client_server_memory_streams
@@ -28,23 +29,23 @@ class Harness:
     board: Board
 
     async def result(self, name: str, /, **arguments: Any) -> types.CallToolResult:
-        return await self.client.call_tool(name, arguments)
+        """Call a tool; its result, checked against the tool's listed output schema (tests/result_schemas.py)."""
+        session = self.client.session if isinstance(self.client, Client) else self.client
+        result = await self.client.call_tool(name, arguments)
+        await result_schemas.check(session, name, arguments, result)
+        return result
 
     async def ok(self, name: str, /, **arguments: Any) -> dict[str, Any]:
         """Call a tool that must succeed; its structured result."""
-        result = await self.client.call_tool(name, arguments)
+        result = await self.result(name, **arguments)
         text = result.content[0].text if result.content else ""
         assert not result.is_error, f"{name}({arguments}) failed: {text}"
         assert result.structured_content is not None
         return result.structured_content
 
     async def error(self, name: str, /, **arguments: Any) -> dict[str, Any]:
-        """Call a tool that must fail; its structured error (error, kind, retryable, ...)."""
-        result = await self.client.call_tool(name, arguments)
-        assert result.is_error, f"{name}({arguments}) should have failed: {result.structured_content}"
-        assert result.structured_content is not None
-        assert result.content[0].text.startswith(result.structured_content["kind"])
-        return result.structured_content
+        """Call a tool that must fail; its error details from `_meta` (error, kind, retryable, ...)."""
+        return result_schemas.error_details(await self.result(name, **arguments))
 
     async def tool_names(self) -> set[str]:
         return {tool.name for tool in (await self.client.list_tools()).tools}

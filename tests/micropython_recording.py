@@ -11,6 +11,7 @@ the transport's framing, so the raw REPL's and the one-liner's real framing, bat
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +23,13 @@ from micropython_sources import JSON_DOCUMENT, WEIRD_TEXT
 
 from jumperless_mcp.board import Board
 from jumperless_mcp.emulator import VirtualBoard
+from jumperless_mcp.steps import NONCE_BYTES, SIZING_NONCE
 from jumperless_mcp.tool_spec import Param
 from jumperless_mcp.tools import ALL_TOOLS
 
 NON_ASCII_NAME = "n\u00e9t 'q' \"dq\" \u2603\U0001f600"  # names forbid control characters and backslashes
 WEIRD_PATH = '/mp we\'ird "\u00e9" \U0001f600\n\x03\x04.txt'
+RESULT_NONCE = re.compile(rf"(?<=\\x1e)[0-9a-f]{{{2 * NONCE_BYTES}}}(?=:\d+:')")
 SKIPPED_TOOLS = {"exec_python"}  # runs the caller's code, not code the host generates
 
 # Values by parameter name (and by tool.parameter where one name means different things).
@@ -154,7 +157,7 @@ async def _call_tool(h: Harness, tool: str, arguments: dict[str, Any], recording
     while True:
         result = await h.result(tool, **arguments)
         recording.tool_calls += 1
-        error = (result.structured_content or {}) if result.is_error else {}
+        error = (result.meta or {}).get("jumperless/error", {}) if result.is_error else {}
         if error.get("kind") != "invalid_argument":
             return
         if error.get("allowed") == "leave it out" and error.get("parameter") in arguments:
@@ -162,6 +165,11 @@ async def _call_tool(h: Harness, tool: str, arguments: dict[str, Any], recording
             continue
         recording.rejected.append(f"{tool}({arguments!r}): {result.content[0].text}")
         return
+
+
+def sizing_nonce(source: str) -> str:
+    """The source with each request's own result nonce replaced by the fixed one `split_output` reads by default."""
+    return RESULT_NONCE.sub(SIZING_NONCE, source)
 
 
 async def record(persona: str, fs_dir: Path, part: int = 0, parts: int = 1) -> Recording:
@@ -173,7 +181,7 @@ async def record(persona: str, fs_dir: Path, part: int = 0, parts: int = 1) -> R
     recording = Recording()
     scale = LEGACY_TIME_SCALE if persona == "legacy" else 1.0
     with VirtualBoard(persona, fs_dir=fs_dir, time_scale=scale) as vboard:
-        vboard.runtime.recorder = recording.sources.append
+        vboard.runtime.recorder = lambda source: recording.sources.append(sizing_nonce(source))
         async with serve(vboard) as h:
             if part == 0:
                 await _board_operations(h.board)

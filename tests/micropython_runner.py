@@ -10,6 +10,7 @@ confirm the firmware's float32 printing.
 
 from __future__ import annotations
 
+import fcntl  # the virtual board needs pseudo-terminals: the suite runs on POSIX only
 import json
 import os
 import shutil
@@ -71,13 +72,20 @@ def installed_version() -> str | None:
 
 
 def _install() -> None:
-    """`npm ci` the pinned package (the npm registry is reachable wherever the suite runs)."""
+    """`npm ci` the pinned package (the npm registry is reachable wherever the suite runs).
+
+    Test workers run in parallel: the first one installs under a file lock, the others then find it installed.
+    """
     npm = shutil.which("npm")
     if npm is None:
         pytest.fail(f"{PACKAGE} is not installed and npm is not on PATH: run `{INSTALL}`")
-    completed = subprocess.run(
-        [npm, "ci", "--prefix", str(HERE), "--no-audit", "--no-fund"], capture_output=True, text=True, timeout=300
-    )
+    with open(HERE / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if installed_version() == pinned_version():
+            return
+        completed = subprocess.run(
+            [npm, "ci", "--prefix", str(HERE), "--no-audit", "--no-fund"], capture_output=True, text=True, timeout=300
+        )
     if completed.returncode != 0:
         pytest.fail(f"`{INSTALL}` failed: {completed.stderr[-1500:]}")
 

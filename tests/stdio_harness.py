@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import result_schemas
 from mcp import ClientSession, StdioServerParameters, stdio_client, types
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,18 +43,22 @@ class Stdio:
         self.session = session
         self.init = init
 
-    async def ok(self, name: str, /, **arguments: Any) -> dict[str, Any]:
+    async def result(self, name: str, /, **arguments: Any) -> types.CallToolResult:
+        """Call a tool; its result, checked against the tool's listed output schema (tests/result_schemas.py)."""
         result = await self.session.call_tool(name, arguments)
+        await result_schemas.check(self.session, name, arguments, result)
+        return result
+
+    async def ok(self, name: str, /, **arguments: Any) -> dict[str, Any]:
+        result = await self.result(name, **arguments)
         text = result.content[0].text if result.content else ""
         assert not result.is_error, f"{name}({arguments}) failed: {text}"
         assert result.structured_content is not None
         return result.structured_content
 
     async def error(self, name: str, /, **arguments: Any) -> dict[str, Any]:
-        result = await self.session.call_tool(name, arguments)
-        assert result.is_error, f"{name}({arguments}) should have failed: {result.structured_content}"
-        assert result.structured_content is not None
-        return result.structured_content
+        """Call a tool that must fail; its error details from `_meta` (error, kind, retryable, ...)."""
+        return result_schemas.error_details(await self.result(name, **arguments))
 
     async def tool_names(self) -> set[str]:
         return {tool.name for tool in (await self.session.list_tools()).tools}

@@ -73,7 +73,7 @@ async def test_the_board_list_follows_edits_of_the_config_file(
         assert len(changes) == 1 and "one_connect" in await names(), "a broken edit keeps the current boards"
         assert "line 3" in caplog.text and "boards.one.max_voltage" in caplog.text
 
-        write_config(path, '[boards.two]\nport = "emulator"\n', 1_000_030)
+        write_config(path, '[boards.two]\nport = "emulator"\nread_only = false\n', 1_000_030)  # says it: no guard
         await wait_for(2)
         listed = await names()
         assert {"connect", "dac_set", "boards"} <= listed and not any(n.startswith("one_") for n in listed)

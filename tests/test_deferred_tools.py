@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from mcp import Client, types
 from mcp_harness import Harness, board_calls, serve, session_with_capabilities
+from result_schemas import error_details
 from stdio_harness import DIVIDER, server_env, spawn
 
 from jumperless_mcp.board import Board
@@ -240,6 +241,7 @@ async def test_describe_reports_unknown_and_unavailable_names(jos_board: Virtual
 def _same(direct: types.CallToolResult, via: types.CallToolResult) -> None:
     assert via.is_error == direct.is_error
     assert via.structured_content == direct.structured_content
+    assert via.meta == direct.meta
     assert [c.text for c in via.content] == [c.text for c in direct.content]
 
 
@@ -258,11 +260,11 @@ async def test_tools_call_returns_exactly_what_a_direct_call_returns(discovery: 
     assert not (await both("get_netlist")).is_error
     assert (await both("dac_get", channel="DAC0")).structured_content["voltage"] == pytest.approx(1.25)
     refused = await both("connect", node1="TOP_RAIL", node2="GND")  # a supply short: refused before sending
-    assert refused.is_error and refused.structured_content["kind"] == "forbidden_connection"
+    assert error_details(refused)["kind"] == "forbidden_connection"
     bad = await both("dac_set", channel="DAC7", voltage=1)
-    assert bad.is_error and bad.structured_content["parameter"] == "channel"
+    assert error_details(bad)["parameter"] == "channel"
     unknown = await both("make_coffee")
-    assert unknown.is_error and unknown.structured_content["kind"] == "unknown_tool"
+    assert error_details(unknown)["kind"] == "unknown_tool"
 
 
 async def test_tools_call_without_arguments_and_for_unavailable_tools(discovery: Harness) -> None:

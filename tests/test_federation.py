@@ -13,6 +13,7 @@ import anyio
 import pytest
 from mcp import Client, ClientSession, types
 from mcp_harness import session_with_capabilities
+from result_schemas import error_details
 
 from jumperless_mcp.config import Config
 from jumperless_mcp.deferred import META_TOOLS
@@ -142,7 +143,7 @@ async def test_two_boards_names_health_isolation_and_hot_plug() -> None:
             with anyio.fail_after(10):  # the boards tool reports the stuck board without waiting on it for ever
                 health = {entry["name"]: entry for entry in (await b.ok("boards"))["boards"]}
         assert stuck["done"] > a_done, stuck["result"]
-        assert stuck["result"].is_error and stuck["result"].structured_content["kind"] == "board_timeout"
+        assert error_details(stuck["result"])["kind"] == "board_timeout"
         assert statistics.median(during) < max(3 * before, before + 0.05), (before, during)
         assert health["bench_b"]["level"] == "down" and health["bench_b"]["last_error"], health["bench_b"]
         assert health["bench-a"]["level"] == "healthy"
@@ -156,10 +157,8 @@ async def test_two_boards_names_health_isolation_and_hot_plug() -> None:
         assert "bench_a_connect" in names and "boards" in names
         assert not any(name.startswith("bench_b_") for name in names)
         refused = await b.client.call_tool("bench_b_dac_get", {"channel": "DAC0"})
-        assert refused.is_error and refused.structured_content["kind"] == "board_absent"
-        assert (
-            refused.structured_content["retryable"] is True and "not plugged in" in refused.structured_content["error"]
-        )
+        assert error_details(refused)["kind"] == "board_absent"
+        assert error_details(refused)["retryable"] is True and "not plugged in" in error_details(refused)["error"]
         after = statistics.median(await a_latencies(10))
         assert after < max(3 * before, before + 0.05), (before, after)
         health = {entry["name"]: entry for entry in (await b.ok("boards", ping=False))["boards"]}
@@ -192,7 +191,7 @@ async def test_one_board_keeps_bare_names_and_an_absent_board_keeps_its_tools() 
         await anyio.sleep(WATCH * 4)
         assert b.changes == [] and "connect" in await b.names()  # one board: its tools stay and retry per call
         result = await b.client.call_tool("dac_get", {"channel": "DAC0"})
-        assert result.is_error and result.structured_content["retryable"] is True
+        assert error_details(result)["retryable"] is True
 
 
 async def test_a_2026_era_client_hears_changes_through_subscriptions_listen() -> None:

@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import socket
-from collections.abc import AsyncIterator
+import tracemalloc
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
 import httpx2
 import pytest
-from mcp import Client
+from mcp import Client, types
 from mcp.client.streamable_http import streamable_http_client
+from mcp.server.session import ServerSession
 
 from jumperless_mcp.board import Board
 from jumperless_mcp.config import Config, ConfigError
 from jumperless_mcp.emulator import VirtualBoard
 from jumperless_mcp.http_serve import BearerGate, check_exposure, is_loopback, serve_http
-from jumperless_mcp.server import JumperlessServer, build_server
+from jumperless_mcp.server import JumperlessServer, build_server, federation_server
+from jumperless_mcp.tool_directory import ToolDirectory
 
 TOKEN = "correct-horse-battery-staple"
+PROTOCOL = "2025-06-18"
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": PROTOCOL, "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}},
+}
 
 
 def loopback_socket(port: int = 0) -> socket.socket:
@@ -170,3 +181,69 @@ async def wait_until(condition: Any, timeout: float = 5.0) -> None:
     with anyio.fail_after(timeout):
         while not condition():
             await anyio.sleep(0.01)
+
+
+class AnnouncedCatalog:
+    """An empty tool list whose changes the test announces, as a federation does on hot-plug."""
+
+    def __init__(self) -> None:
+        self.directory = ToolDirectory([])
+        self._listeners: list[Callable[[], Awaitable[None]]] = []
+
+    def subscribe(self, listener: Callable[[], Awaitable[None]]) -> None:
+        self._listeners.append(listener)
+
+    async def announce(self) -> None:
+        for listener in self._listeners:
+            await listener()
+
+
+def live_sessions() -> int:
+    """ServerSession objects alive in this process: the server's sessions, whoever holds them."""
+    gc.collect()
+    return sum(isinstance(thing, ServerSession) for thing in gc.get_objects())
+
+
+async def test_closed_http_sessions_are_released_and_live_ones_still_hear_list_changes() -> None:
+    """F7: 300 sessions opened and closed leave neither sessions nor memory behind; a live client is still told."""
+    catalog = AnnouncedCatalog()
+    server = federation_server(catalog, environ={})
+    heard = anyio.Event()
+
+    async def on_message(message: object) -> None:
+        if isinstance(message, types.ToolListChangedNotification):
+            heard.set()
+
+    async with (
+        http_served(server, None) as url,
+        Client(url, mode="legacy", message_handler=on_message),
+        httpx2.AsyncClient(headers={"Accept": "application/json, text/event-stream"}) as http,
+    ):
+
+        async def session() -> None:  # a whole client lifetime: handshake, then DELETE (the SDK client's close)
+            opened = await http.post(url, json=INITIALIZE)
+            headers = {"mcp-session-id": opened.headers["mcp-session-id"], "mcp-protocol-version": PROTOCOL}
+            initialized = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+            assert (await http.post(url, json=initialized, headers=headers)).status_code == 202
+            assert (await http.delete(url, headers=headers)).status_code in (200, 204)
+
+        async def sessions(count: int, at_once: int = 20) -> None:  # concurrent: each waits on the network
+            for _ in range(count // at_once):
+                async with anyio.create_task_group() as group:
+                    for _ in range(at_once):
+                        group.start_soon(session)
+
+        await sessions(20)  # warm caches (pydantic, httpx, logging) before measuring
+        start = live_sessions()
+        await sessions(200)
+        tracemalloc.start()  # only over the last 100: tracing makes each session four times slower
+        try:
+            await sessions(100)
+            assert live_sessions() == start, "closed sessions are still held"
+            retained, _ = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert retained < 500_000, f"{retained / 100:.0f} bytes kept per closed session"
+        await catalog.announce()
+        with anyio.fail_after(5):
+            await heard.wait()

@@ -52,3 +52,20 @@ def test_readme_claude_code_registrations_parse() -> None:
     for args in commands:
         parsed = build_parser().parse_args([a for a in args if not a.endswith("jumperless-mcp")])
         assert parsed.command in (None, "serve"), args
+
+
+def test_readme_claude_code_registrations_put_the_name_before_variadic_options() -> None:
+    """`claude mcp add -e K=V name` fails: `-e` (and `--header`) take every following word, so the name comes first."""
+    import shlex
+
+    variadic = {"-e", "--env", "-H", "--header"}
+    takes_value = {"-s", "--scope", "-t", "--transport"}
+    lines = re.findall(r"^claude mcp add (.*)$", README.read_text(), re.M)
+    assert any(" -e " in line for line in lines), "the discovery-mode registration is shown"
+    for line in lines:
+        words = shlex.split(line.split(" -- ")[0])
+        position = 0
+        while words[position].startswith("-"):
+            assert words[position] not in variadic, f"the server name must come before {words[position]}: {line}"
+            position += 2 if words[position] in takes_value else 1
+        assert "=" not in words[position] and not words[position].startswith("http"), line

@@ -9,6 +9,7 @@ import anyio
 import pytest
 from mcp import types
 from mcp.server import ServerRequestContext
+from result_schemas import error_details
 from test_http_serve import TOKEN, http_served, loopback_socket
 
 from jumperless_mcp import deferred
@@ -53,10 +54,10 @@ async def test_remote_board_forwards_tools_and_survives_outages() -> None:
 
                 # the server stopped: calls fail retryably, and the member goes down
                 result = await remote.call("dac_get", {"channel": "DAC0"})
-                assert result.is_error and result.structured_content is not None
-                assert result.structured_content["kind"] == "remote_unreachable"
-                assert result.structured_content["retryable"] is True
-                assert "remote server lab (http://127.0.0.1:" in result.structured_content["error"]
+                error = error_details(result)
+                assert error["kind"] == "remote_unreachable"
+                assert error["retryable"] is True
+                assert "remote server lab (http://127.0.0.1:" in error["error"]
                 await wait_for(lambda: not remote.present())
                 assert changes == [True, False]
                 assert "unreachable" in (remote.unavailable_reason("dac_get") or "")
@@ -103,8 +104,7 @@ async def _connected_behaviour(remote: RemoteBoard, vboard: VirtualBoard) -> Non
     read = await remote.call("dac_get", {"channel": "DAC0"})
     assert read.structured_content is not None and read.structured_content["voltage"] == pytest.approx(1.25)
     bad = await remote.call("dac_set", {"channel": "DAC9", "voltage": 1.0})  # the remote's own error, unchanged
-    assert bad.is_error and bad.structured_content is not None
-    assert bad.structured_content["kind"] == "invalid_argument" and bad.structured_content["parameter"] == "channel"
+    assert error_details(bad)["kind"] == "invalid_argument" and error_details(bad)["parameter"] == "channel"
 
     seen: list[tuple[float, float | None, str]] = []
 
@@ -136,8 +136,7 @@ async def _read_only(guarded: RemoteBoard, vboard: VirtualBoard) -> None:
     reason = guarded.unavailable_reason("dac_set")
     assert reason is not None and "lab-ro is read-only in this server's config" in reason
     refused = await guarded.call("dac_set", {"channel": "DAC0", "voltage": 3.0})
-    assert refused.is_error and refused.structured_content is not None
-    assert refused.structured_content["kind"] == "unavailable" and refused.structured_content["retryable"] is False
+    assert error_details(refused)["kind"] == "unavailable" and error_details(refused)["retryable"] is False
     assert vboard.model.power["dac0"] == pytest.approx(1.25)
 
 
@@ -147,8 +146,8 @@ async def _refused_token(wrong: RemoteBoard) -> None:
     assert health["level"] == "down" and "401" in health["last_error"] and "token" in health["last_error"]
     assert "an-entirely-wrong-token" not in health["last_error"]
     failed = await wrong.call("board_info", {})
-    assert failed.structured_content is not None and failed.structured_content["kind"] == "remote_unreachable"
-    assert "401" in failed.structured_content["error"]
+    assert error_details(failed)["kind"] == "remote_unreachable"
+    assert "401" in error_details(failed)["error"]
 
 
 def tiny_server(names: list[str]) -> JumperlessServer:
@@ -187,8 +186,8 @@ async def test_remote_tool_list_changes_reach_on_change(caplog: pytest.LogCaptur
             await remote.wait_connected(5)
             assert remote.tool_names() == ["set_tools", "nap"]
             slow = await remote.call("nap", {"seconds": 3})  # our limit: the member's timeout, 0.5 s
-            assert slow.structured_content is not None and slow.structured_content["kind"] == "remote_timeout"
-            assert slow.structured_content["retryable"] is True and "0.5 s" in slow.structured_content["error"]
+            assert error_details(slow)["kind"] == "remote_timeout"
+            assert error_details(slow)["retryable"] is True and "0.5 s" in error_details(slow)["error"]
             patient = await remote.call("nap", {"seconds": 0.8, "timeout": 1})  # plus the tool's own timeout
             assert not patient.is_error, patient.content
             assert remote.present(), "a slow answer is not a broken link"

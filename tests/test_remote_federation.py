@@ -8,6 +8,7 @@ import anyio
 import pytest
 from mcp import Client, types
 from mcp_harness import session_with_capabilities
+from result_schemas import error_details
 from test_http_serve import TOKEN, http_served
 
 from jumperless_mcp.config import Config
@@ -78,8 +79,8 @@ async def _one_bench_over_two_machines(client: Client, remote_side: Federation) 
     assert (await _ok(client, "desk_dac_get", channel="DAC0"))["voltage"] == 0.0
 
     bad = await client.call_tool("lab_bench_b_dac_set", {"channel": "DAC0", "voltage": 99})
-    assert bad.is_error and bad.structured_content["kind"] == "invalid_argument"  # type: ignore[index]
-    assert bad.structured_content["parameter"] == "voltage"  # type: ignore[index]
+    assert error_details(bad)["kind"] == "invalid_argument"
+    assert error_details(bad)["parameter"] == "voltage"
 
 
 async def _the_token_is_checked(client: Client) -> None:
@@ -95,7 +96,7 @@ async def _the_token_is_checked(client: Client) -> None:
     assert intruder["level"] == "down" and intruder["present"] is False and intruder["tools"] == 0
     assert "401" in intruder["last_error"]
     refused = await client.call_tool("intruder_bench_a_dac_get", {"channel": "DAC0"})
-    assert refused.is_error and refused.structured_content["kind"] == "unknown_tool"  # type: ignore[index]
+    assert error_details(refused)["kind"] == "unknown_tool"
 
 
 async def _discovery_across_the_federation(discovery: Any) -> None:

@@ -17,6 +17,7 @@ from firmware_api.errors import (
     FirmwareOSError,
     FirmwareTypeError,
     FirmwareValueError,
+    NonFiniteReading,
     ReplyParseError,
 )
 from firmware_api.replies import find_traceback, parse_reply, parse_traceback
@@ -53,8 +54,6 @@ from firmware_api.versions import Family, FirmwareVersion
         (Returns.FLOAT, "0.0", 0.0),
         (Returns.FLOAT, "7", 7.0),
         (Returns.FLOAT, ".5", 0.5),
-        (Returns.FLOAT, "inf", math.inf),
-        (Returns.FLOAT, "-inf", -math.inf),
         (Returns.OPTIONAL_FLOAT, "None", None),
         (Returns.OPTIONAL_FLOAT, "2.5", 2.5),
         (Returns.INT, "42", 42),
@@ -94,10 +93,21 @@ def test_parse_reply_values(kind: Returns, text: str, expected: object) -> None:
     assert type(value) is type(expected)
 
 
-def test_nan_parses_as_nan() -> None:
-    assert math.isnan(parse_reply(Returns.FLOAT, "nan"))  # type: ignore[arg-type]
-    assert math.isnan(parse_reply(Returns.FLOAT, "-nan"))  # type: ignore[arg-type]
-    assert math.isnan(parse_reply(Returns.OPTIONAL_FLOAT, "nan"))  # type: ignore[arg-type]
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        (Returns.FLOAT, "nan"),
+        (Returns.FLOAT, "-nan"),
+        (Returns.FLOAT, "inf"),
+        (Returns.FLOAT, "-inf"),
+        (Returns.OPTIONAL_FLOAT, "nan"),
+        (Returns.OPTIONAL_FLOAT, "inf"),
+    ],
+)
+def test_a_non_finite_reading_is_an_error_that_says_what_the_board_answered(kind: Returns, text: str) -> None:
+    """nan is no reading: JSON cannot carry it and every comparison with it is False (F1)."""
+    with pytest.raises(NonFiniteReading, match=f"the board answered {text} where a number was expected"):
+        parse_reply(kind, text)
 
 
 @pytest.mark.parametrize(
@@ -260,7 +270,7 @@ def test_malformed_replies_raise_reply_parse_error(kind: Returns, text: str) -> 
         (replies.parse_bytes, "'abc'"),
         (replies.parse_none, "1"),
     ],
-    ids=repr,
+    ids=lambda item: getattr(item, "__name__", repr(item)),  # a function's repr holds its address
 )
 def test_each_parser_raises_reply_parse_error_on_its_own(parser: object, text: str) -> None:
     with pytest.raises(ReplyParseError):

@@ -77,7 +77,8 @@ def test_only_json_rpc_reaches_stdout_even_when_the_board_and_python_print(tmp_p
         )
         assert "hello from the board" in json.dumps(printed["result"])
         bad = server.request(5, "tools/call", {"name": "dac_set", "arguments": {"channel": "DAC0", "voltage": 99}})
-        assert bad["result"]["isError"] is True and bad["result"]["structuredContent"]["parameter"] == "voltage"
+        assert bad["result"]["isError"] is True and "structuredContent" not in bad["result"]
+        assert bad["result"]["_meta"]["jumperless/error"]["parameter"] == "voltage"
         unknown = server.request(6, "tools/call", {"name": "nope", "arguments": {}})
         assert unknown["result"]["isError"] is True
     finally:

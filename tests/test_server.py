@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mcp import Client
 from mcp_harness import Harness, serve
+from result_schemas import error_details
 
 from jumperless_mcp.board import Board
 from jumperless_mcp.board_list import open_bench
@@ -100,8 +101,7 @@ async def test_firmware_exceptions_come_back_with_their_message(jos_board: Virtu
         server, _ = build_server(h.board, Config(), tools=[run_app])
         async with Client(server, mode="legacy") as client:
             result = await client.call_tool("run_app", {"name": "File Manager"})
-    assert result.is_error
-    error = result.structured_content
+    error = error_details(result)
     assert error["kind"] == "firmware_error" and error["exception"] == "NotImplementedError"
     assert "not emulated" in error["firmware_message"] and error["retryable"] is False
 
@@ -115,10 +115,10 @@ async def test_a_server_without_a_board_starts_and_says_why_on_each_call(tmp_pat
         names = {tool.name for tool in (await client.list_tools()).tools}
         assert {"connect", "node_voltage", "boards"} <= names  # family unknown: everything is offered
         result = await client.call_tool("adc_read", {})
-        assert result.is_error
-        assert result.structured_content["kind"] == "board_not_found"
-        assert result.structured_content["retryable"] is True
-        assert "no-such-port" in result.structured_content["error"]
+        error = error_details(result)
+        assert error["kind"] == "board_not_found"
+        assert error["retryable"] is True
+        assert "no-such-port" in error["error"]
         health = (await client.call_tool("boards", {})).structured_content["boards"]
         assert health[0]["level"] == "down" and "no-such-port" in health[0]["last_error"]
 

@@ -8,7 +8,6 @@ families (JumperlOS 5.7 over the raw REPL, 5.3.x over the main-port `>` one-line
 from __future__ import annotations
 
 import json
-import logging
 import os
 import random
 import subprocess
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import anyio
 import pytest
+from fault_scenarios import BoardRuns
 from serial_clients import MainPortClient, RawRepl
 
 from jumperless_mcp.board import Board
@@ -233,9 +233,11 @@ async def test_default_timeout_and_per_call_override(vboard: VirtualBoard) -> No
 # --- 3. concurrency and cancellation ---------------------------------------------------------------
 
 
-# How long one call holds the board: ~1 ms over the raw REPL, ~70 ms through the (scaled) 5.3.x collector.
-# Starts are spread over `span` and short limits are about one call long, so many cancellations land while
-# a call holds the board (mid-flight), others while it waits for the lock.
+# Starts are spread over `span`; ~60 % of the calls get a short limit about one call long (~1 ms over the raw
+# REPL, ~70 ms through the scaled 5.3.x collector), so cancellations land anywhere: in the queue, while sending,
+# while the board runs the call. Where they land depends on the machine's load, so the storm asserts only what
+# must hold for every call whatever the load: each call ends exactly once, and every answer is the call's own.
+# That cancellations mid-flight really happen (and are survived) is made certain by the held-run test below.
 STORM = {
     "jumperlos": {"span": 1.0, "short": (0.0001, 0.0015), "probe": (0.005, 0.03)},
     "legacy": {"span": 3.0, "short": (0.005, 0.1), "probe": (0.03, 0.15)},
@@ -243,9 +245,7 @@ STORM = {
 
 
 @pytest.mark.parametrize("persona", ["jumperlos", "legacy"])
-async def test_cancellation_storm_leaves_no_stale_replies(
-    persona: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_cancellation_storm_leaves_no_stale_replies(persona: str, tmp_path: Path) -> None:
     rng = random.Random(1234 if persona == "jumperlos" else 5678)
     timing = STORM[persona]
     virtual = make_virtual(persona, tmp_path)
@@ -287,36 +287,61 @@ async def test_cancellation_storm_leaves_no_stale_replies(
                 if scope.cancelled_caught:
                     cancelled.append(index)
 
-            caplog.set_level(logging.INFO, logger="jumperless_mcp.session")
-            with Stopwatch() as watch:
-                async with anyio.create_task_group() as group:
-                    for index, step in enumerate(plan):
-                        group.start_soon(one, index, *step)
-            for _ in range(3):  # on a loaded machine the storm's short limits may all expire in the queue
-                with anyio.move_on_after(timing["probe"][1]):  # waits for a touch: cancelled holding the board
-                    await board.probe_read()
-            mid_flight = sum("resynchronised after: a call was cancelled" in r.getMessage() for r in caplog.records)
-            assert len(completed) + len(cancelled) == len(plan)
-            assert len(completed) >= 10, (len(completed), len(cancelled))
-            assert len(cancelled) >= 5, (len(completed), len(cancelled))
-            assert mid_flight >= 3, mid_flight  # cancelled while holding the board: interrupted and resynced
-            assert watch.elapsed < 15
+            async with anyio.create_task_group() as group:
+                for index, step in enumerate(plan):
+                    group.start_soon(one, index, *step)
+            assert sorted([i for i, _, _ in completed] + cancelled) == list(range(len(plan)))  # each ended once
             for index, arg, value in completed:
                 kind = plan[index][0]
                 assert kind != "probe", "nobody touched the probe"
                 expected = expected_nets[arg] if kind == "net" else EXPECTED_IDS[arg]  # type: ignore[index]
                 assert value == expected, (index, kind, arg, value)
-            health = board.health()
-            assert health.last_error == "a call was cancelled"
-            assert health.connected and health.reconnects == 0  # resynchronised every time, never dropped
 
-            for name in rng.sample(NAMES, 15):
+            for name in rng.sample(NAMES, 15):  # nothing stale is left for the calls after the storm
                 assert await board.node(name) == EXPECTED_IDS[name]
                 if expected_nets:
                     net = rng.choice(list(expected_nets))
                     assert await board.get_net_name(net) == expected_nets[net]
-            health = board.health()
-            assert health.level == "healthy" and health.reconnects == 0
+            assert board.health().connected
+    finally:
+        virtual.stop()
+
+
+@pytest.mark.parametrize("persona", ["jumperlos", "legacy"])
+async def test_a_call_cancelled_while_the_board_runs_it_never_answers_another(persona: str, tmp_path: Path) -> None:
+    """Deterministic mid-flight cancellations: the virtual board holds each run at its start, the host's call is
+    cancelled right then (sent whole, reply not read), the next call is queued, and only then the board goes on.
+    Whatever the load, the next call must get its own answer and the cancelled one none."""
+    rng = random.Random(4321)
+    virtual = make_virtual(persona, tmp_path)
+    runs = BoardRuns(virtual)
+    try:
+        async with Board.open(virtual.info()) as board:
+            for _ in range(3):
+                first, second = rng.sample(NAMES, 2)
+                outcome: dict[str, object] = {}
+                scope = anyio.CancelScope()
+
+                async def cancelled_call(
+                    name: object = first, scope: anyio.CancelScope = scope, outcome: dict[str, object] = outcome
+                ) -> None:
+                    with scope:
+                        outcome["first"] = await board.node(name)  # type: ignore[arg-type]
+
+                with anyio.fail_after(30):
+                    async with anyio.create_task_group() as group:
+                        runs.arm(hold=True)
+                        group.start_soon(cancelled_call)
+                        await runs.started()  # the board runs it now and holds there
+                        scope.cancel()
+                        group.start_soon(_store, outcome, "second", board.node(second))
+                        await anyio.sleep(0.05)  # the next call is queued or on the wire (sharpens, never needed)
+                        runs.release()
+                assert "first" not in outcome and scope.cancelled_caught
+                assert outcome["second"] == EXPECTED_IDS[second], (first, second, outcome)
+                assert await board.node(first) == EXPECTED_IDS[first]
+            last_error = board.health().last_error
+            assert last_error is not None and last_error.startswith("a call was cancelled"), last_error
     finally:
         virtual.stop()
 

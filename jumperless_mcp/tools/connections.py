@@ -7,7 +7,7 @@ from typing import Any
 from firmware_api import nodes
 from firmware_api.versions import Family
 from jumperless_mcp import netlist
-from jumperless_mcp.board import ConnectionResult
+from jumperless_mcp.board import ConnectionResult, connect_step
 from jumperless_mcp.errors import ForbiddenConnection
 from jumperless_mcp.tool_context import ToolContext
 from jumperless_mcp.tool_runner import ToolFailure
@@ -56,25 +56,25 @@ def _connection(result: ConnectionResult) -> dict[str, Any]:
 
 
 async def _connect(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
-    duplicates = args.get("duplicates")
-    if await ctx.board._family() is Family.LEGACY:
-        await _refuse_shorts_first(ctx, args["node1"], args["node2"])
-    result = await ctx.board.connect(args["node1"], args["node2"], duplicates=duplicates)
+    board, duplicates = ctx.board, args.get("duplicates")
+    connect_step(await board._firmware(), args["node1"], args["node2"], duplicates=duplicates)  # checks, no I/O
+    await _refuse_shorts_first(ctx, args["node1"], args["node2"])
+    result = await board.connect(args["node1"], args["node2"], duplicates=duplicates)
     out = _connection(result)
     if result.verified and not result.ok:
-        if await ctx.board._family() is Family.JUMPERLOS:  # it keeps a bridge it never routes: take it away
-            await ctx.board.disconnect(result.node1, result.node2)
+        if await board._family() is Family.JUMPERLOS:  # it keeps a bridge it never routes: take it away
+            await board.disconnect(result.node1, result.node2)
         raise ToolFailure(result.message, "refused", False, out)
     return out
 
 
 async def _refuse_shorts_first(ctx: ToolContext, node1: object, node2: object) -> None:
-    """5.3.x reports a bridge that joins two supply nets as made: check against the bridges already there."""
+    """Refuse, before sending it, a bridge that would join two supply nets through the bridges already there.
+
+    5.3.x would report it as made; JumperlOS would keep it in its node file and never route it.
+    """
     a, b = nodes.resolve_node(node1), nodes.resolve_node(node2)
-    model = netlist.NetModel(Family.LEGACY)
-    for pair in await netlist.read_bridges(ctx.board):
-        model.add(*pair)
-    reason = model.refusal(a, b)
+    reason = await netlist.connect_refusal(ctx.board, a, b)
     if reason is not None:
         raise ForbiddenConnection("node2", reason + "; nothing was sent", "a node that does not short two supplies")
 
@@ -192,8 +192,9 @@ TOOLS: list[ToolSpec] = [
         description="Bridge two nodes (breadboard rows 1-60 or names such as D13, A0, TOP_RAIL, GND, DAC0, ADC0, "
         "GPIO_1) and read back whether the board really made the connection. "
         + REFUSAL_NOTE
-        + " A refused bridge is an error result with kind 'refused'. On 5.3.x firmware the bridge is saved to the "
-        "current slot.",
+        + " A bridge that would short two supplies, directly or through the bridges already on the board, is "
+        "refused before anything is sent (kind 'forbidden_connection'); one the board does not make (no free "
+        "path) is an error of kind 'refused'. On 5.3.x firmware the bridge is saved to the current slot.",
         params=(
             node("node1", "First node."),
             node("node2", "Second node."),

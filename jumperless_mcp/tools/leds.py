@@ -9,6 +9,7 @@ from jumperless_mcp.errors import ArgumentError
 from jumperless_mcp.tool_context import ToolContext
 from jumperless_mcp.tool_runner import ToolFailure
 from jumperless_mcp.tool_spec import INTEGER, OMIT, STRING, Param, ToolSpec, integer
+from jumperless_mcp.tools.integers import whole
 
 SUBSYSTEM = "leds"
 HEX_COLOR = "^#[0-9A-Fa-f]{6}$"
@@ -55,14 +56,15 @@ def _overlay_name(default: object = None) -> Param:
     )
 
 
-def color_value(value: int | str, parameter: str) -> int:
-    """0xRRGGBB from an int or "#RRGGBB" (the schema already checked the shape)."""
-    if isinstance(value, bool):
-        raise ArgumentError(parameter, f"expected a colour, got {value!r}", PIXEL_ALLOWED)
-    if isinstance(value, int):
-        if not 0 <= value <= 0xFFFFFF:
+def color_value(value: object, parameter: str) -> int:
+    """0xRRGGBB from an int (255.0 counts as 255: JSON Schema calls it an integer) or "#RRGGBB"."""
+    if not isinstance(value, str):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ArgumentError(parameter, f"expected a colour, got {value!r}", PIXEL_ALLOWED)
+        number = whole(value, parameter, PIXEL_ALLOWED)
+        if not 0 <= number <= 0xFFFFFF:
             raise ArgumentError(parameter, f"{value} is out of range", PIXEL_ALLOWED)
-        return value
+        return number
     text = value.strip()
     if len(text) != 7 or not text.startswith("#"):
         raise ArgumentError(parameter, f"{value!r} is not a #RRGGBB colour", PIXEL_ALLOWED)

@@ -25,6 +25,7 @@ from jumperless_mcp.tool_spec import (
     node,
     number,
 )
+from jumperless_mcp.tools.integers import whole
 from jumperless_mcp.values import to_json
 
 SUBSYSTEM = "probe"
@@ -46,23 +47,25 @@ def _word(words: dict[int, str], value: object) -> str:
     return words.get(value, f"unknown ({value})") if isinstance(value, int) else f"unknown ({value!r})"
 
 
-def _timed_out(args: dict[str, Any], what: str) -> ToolFailure:
-    return ToolFailure(
-        f"no {what} within {args['timeout']:g} s; the wait was interrupted and the board is ready again "
-        "(call again to keep waiting)",
-        "board_timeout",
-        True,
-        {"timeout": args["timeout"]},
-    )
+def _timed_out(args: dict[str, Any], what: str, exc: BoardTimeout) -> ToolFailure:
+    """A wait for a person that ran out; only a board whose channel came back clean is called ready."""
+    if exc.ready:
+        message = (
+            f"no {what} within {args['timeout']:g} s; the wait was interrupted and the board is ready again "
+            "(call again to keep waiting)"
+        )
+    else:
+        message = f"no {what} within {args['timeout']:g} s: {exc}"
+    return ToolFailure(message, "board_timeout", True, {"timeout": args["timeout"]})
 
 
 async def _probe_read(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     try:
         pad: ProbePad = await ctx.board.probe_read(args["blocking"], timeout=args["timeout"])
-    except BoardTimeout:
+    except BoardTimeout as exc:
         if not args["blocking"]:
             raise
-        raise _timed_out(args, "probe touch") from None
+        raise _timed_out(args, "probe touch", exc) from None
     return {"pad": pad.name, "row": pad.row, "touched": pad.touched, "blocking": args["blocking"]}
 
 
@@ -75,10 +78,10 @@ async def _probe_button(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any
         options["consume"] = args["consume"]
     try:
         button = await ctx.board.probe_button(args["blocking"], **options, timeout=args["timeout"])
-    except BoardTimeout:
+    except BoardTimeout as exc:
         if not args["blocking"]:
             raise
-        raise _timed_out(args, "probe button press") from None
+        raise _timed_out(args, "probe button press", exc) from None
     name = to_json(button)
     return {"button": name, "pressed": name != "NONE", "blocking": args["blocking"]}
 
@@ -94,7 +97,7 @@ async def _clickwheel_input(ctx: ToolContext, args: dict[str, Any]) -> dict[str,
     The firmware ignores the count it is given (each call sets one pending wheel event, taken by its main loop),
     so N clicks must be N calls with the main loop running in between; a batch would collapse them into one.
     """
-    action, clicks = args["action"], args["clicks"]
+    action, clicks = args["action"], whole(args["clicks"], "clicks", "1-100")
     function = {"up": "clickwheel_up", "down": "clickwheel_down", "press": "clickwheel_press"}[action]
     for index in range(clicks):
         if index:

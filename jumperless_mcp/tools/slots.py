@@ -21,6 +21,7 @@ from jumperless_mcp.tool_spec import (
     boolean,
     integer,
 )
+from jumperless_mcp.tools.integers import whole
 
 SUBSYSTEM = "slots"
 NUM_SLOTS = 8
@@ -258,10 +259,11 @@ async def _redo(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _history(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
+    around = whole(args["around"], "around", "0-20")  # before anything is sent
     async with ctx.board.batch() as batch:
         position = batch.history_position()
         size = batch.history_size()
-    here, count, around = position.value, size.value, args["around"]
+    here, count = position.value, size.value
     indexes = range(max(0, here - around), min(count, here + around + 1))
     async with ctx.board.batch() as batch:
         labels = [batch.history_label(index - here) for index in indexes]

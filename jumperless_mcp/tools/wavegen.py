@@ -18,6 +18,7 @@ from jumperless_mcp.tool_spec import (
     choice,
     number,
 )
+from jumperless_mcp.tools.integers import whole
 
 SUBSYSTEM = "wavegen"
 OUTPUT_NAMES = DAC_CHANNEL_NAMES
@@ -98,6 +99,8 @@ async def _read_status(ctx: ToolContext) -> dict[str, Any]:
 
 async def _configure(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     given = {key: args[key] for key in SETTERS if key in args}
+    if isinstance(given.get("output"), float):  # 1.0 matches the schema's enum entry 1
+        given["output"] = whole(given["output"], "output", ", ".join(map(str, DAC_CHANNELS)))
     if not given:
         return await _read_status(ctx) | {"changed": []}
     amplitude, offset = given.get("amplitude"), given.get("offset")

@@ -1,0 +1,139 @@
+"""No self-locks and timeouts that mean what they say, on a virtual board that stops answering (`hang()`).
+
+A port opened while connecting is closed again when connecting fails or is cut short, so the process never
+holds its own lock (`board busy ... held by PID <itself>`); a call's timeout bounds the whole call, reconnecting
+included, and its error says whether the channel was resynchronised or the link closed.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import anyio
+import pytest
+
+from jumperless_mcp.emulator import VirtualBoard
+from jumperless_mcp.errors import BoardBusy, BoardTimeout, ConnectionProblem
+from jumperless_mcp.handshake import VERSION_REPLY
+from jumperless_mcp.serial_link import SerialLink
+from jumperless_mcp.session import RESYNC_LIMIT, Session
+from jumperless_mcp.targets import Target
+
+LIMIT = 0.5  # the per-call timeout while the board is hung
+SLACK = 2.0  # generous, so load cannot fail a test; the old code took 10.3 s for a reconnecting call
+RECOVERY = 8.0  # the call after unhang(): a whole handshake, on a loaded machine
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUMPERLESS_LOCK_DIR", str(tmp_path / "locks"))
+    monkeypatch.delenv("JUMPERLESS_PORT", raising=False)
+
+
+def jos_board(fs_dir: Path) -> VirtualBoard:
+    return VirtualBoard("jumperlos", fs_dir=fs_dir).start()
+
+
+async def test_single_path_hung_at_first_contact_recovers(tmp_path: Path) -> None:
+    """`--port /dev/ttyACM0` style: which port it is, is found by talking to it; it does not answer at first."""
+    boards = {role: jos_board(tmp_path / role) for role in ("main", "repl")}
+    channels = {"main": "main-oneliner", "repl": "raw-repl"}
+    try:
+
+        async def hang_then_recover(role: str) -> None:
+            virtual = boards[role]
+            path = virtual.main_path if role == "main" else virtual.repl_path
+            assert path is not None
+            virtual.hang()
+            session = Session(Target(path), timeout=LIMIT)
+            try:
+                with pytest.raises(ConnectionProblem) as first:
+                    await session.run(["print(1)"])
+                assert not isinstance(first.value, BoardBusy), first.value
+                virtual.unhang()
+                reply = await session.run(["print(6 * 7)"], timeout=RECOVERY)  # no BoardBusy from our own lock
+                assert reply.stdout.strip() == "42"
+                assert session.channel == channels[role]
+                assert session.ports is not None and getattr(session.ports, role) == path
+                # the hung call ended at its own timeout, saying so
+                assert isinstance(first.value, BoardTimeout)
+                assert f"connecting within the call's {LIMIT:g} s timeout" in str(first.value)
+            finally:
+                await session.close()
+
+        async with anyio.create_task_group() as group:
+            for role in boards:
+                group.start_soon(hang_then_recover, role)
+    finally:
+        for virtual in boards.values():
+            virtual.stop()
+
+
+async def test_hung_board_calls_end_within_their_timeout(tmp_path: Path) -> None:
+    """F4: a hung firmware with a short timeout; every call ends near its timeout, with a true message, both
+    through the Board API and as an MCP tool call with the server's configured timeout (one board for both)."""
+    from mcp_harness import serve
+
+    virtual = jos_board(tmp_path / "fs")
+    try:
+        async with serve(virtual, timeout=LIMIT) as h:
+            board = h.board
+            assert await board.node("D13") == 83
+            with pytest.raises(BoardTimeout) as healthy:  # a board that answers the interrupt
+                await board.probe_read(timeout=0.2)
+            assert str(healthy.value).endswith("it was interrupted and the channel resynchronised")
+            assert healthy.value.ready is True
+            assert board.session.connected
+
+            virtual.hang()
+            started = time.monotonic()
+            first = await h.error("is_connected", node1=1, node2=2)  # the server's timeout: LIMIT
+            assert time.monotonic() - started < LIMIT + RESYNC_LIMIT + SLACK
+            assert first["kind"] == "board_timeout" and first["retryable"] is True
+            message = first["error"]
+            assert message.startswith(f"the board did not finish within {LIMIT:g} s; interrupting it failed (")
+            assert "the link was closed; the next call reconnects" in message and "resynchronised" not in message
+            assert not board.session.connected
+
+            for _ in range(2):  # reconnecting inside a call is bounded by the call's timeout
+                started = time.monotonic()
+                with pytest.raises(BoardTimeout, match=f"reconnecting within the call's {LIMIT:g} s timeout") as later:
+                    await board.node("D2")
+                assert time.monotonic() - started < LIMIT + SLACK
+                assert later.value.ready is False
+            started = time.monotonic()
+            again = await h.error("is_connected", node1=1, node2=2)
+            assert time.monotonic() - started < LIMIT + SLACK
+            assert again["kind"] == "board_timeout" and "reconnecting within the call's" in again["error"]
+
+            virtual.unhang()
+            assert await board.node("D3", timeout=RECOVERY) == 73
+            assert board.session.connected and board.health().reconnects == 1
+            assert (await h.ok("is_connected", node1=1, node2=2))["connected"] is False
+    finally:
+        virtual.stop()
+
+
+async def test_cancelled_port_open_leaves_nothing_held(tmp_path: Path) -> None:
+    """A call's timeout can land while the OS opens the port: the lock file and the port are both let go."""
+    virtual = jos_board(tmp_path / "fs")
+    try:
+        link = SerialLink(virtual.main_path)
+        with anyio.move_on_after(0) as scope:
+            await link.open()
+        assert scope.cancelled_caught and not link.is_open
+        again = SerialLink(virtual.main_path)
+        with anyio.fail_after(RECOVERY):
+            while True:  # the worker thread may still be opening the port it then closes
+                try:
+                    await again.open()
+                    break
+                except BoardBusy as exc:
+                    assert exc.pid is None, exc  # our own PID: the lock file was kept
+                    await anyio.sleep(0.01)
+        await again.write(b"?\n")
+        assert b"firmware version" in await again.read_until(VERSION_REPLY, 5)
+        await again.close()
+    finally:
+        virtual.stop()
