@@ -19,6 +19,7 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from fault_long_runs import http_sessions, hung_board
 from fault_scenarios import (
     PERSONAS,
     Tally,
@@ -75,8 +76,12 @@ async def run(args: argparse.Namespace) -> None:
                 started = time.monotonic()
                 tally = await anyio.to_thread.run_sync(fuzz, persona, args.fuzzed, root / f"fz-{persona}", args.seed)
                 show(f"fuzzed tool calls {persona}", tally, time.monotonic() - started)
+            if args.hung:
+                print("\n".join(await hung_board(persona, args.hung, args.hung_timeout, root / f"hung-{persona}")))
         if args.configs:
             await report("corrupted config files", config_corruption(root / "config.toml", args.configs, args.seed))
+        if args.http_sessions:
+            print("\n".join(await http_sessions(3, args.http_sessions // 3)), flush=True)
 
 
 async def report(title: str, scenario) -> None:  # type: ignore[no-untyped-def]
@@ -97,6 +102,9 @@ def main() -> None:
     parser.add_argument("--concurrent", type=int, default=3_000, help="concurrent calls per persona")
     parser.add_argument("--fuzzed", type=int, default=3_000, help="fuzzed MCP tool calls per persona")
     parser.add_argument("--configs", type=int, default=100, help="corrupted config files")
+    parser.add_argument("--hung", type=int, default=10, help="calls on a hung board per persona (10)")
+    parser.add_argument("--hung-timeout", type=float, default=2.0, help="their per-call timeout in s (2)")
+    parser.add_argument("--http-sessions", type=int, default=600, help="HTTP sessions opened and closed (600)")
     parser.add_argument("--persona", action="append", choices=PERSONAS, help="only this persona (repeatable)")
     parser.add_argument("--seed", type=int, default=1)
     anyio.run(run, parser.parse_args())

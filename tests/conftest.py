@@ -52,6 +52,8 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
         patch.setenv("JUMPERLESS_LOCK_DIR", str(root / "locks"))
         for variable in USER_DIR_VARIABLES:
             patch.setenv(variable, str(root / variable.lower()))
+        (root / "home").mkdir()
+        patch.setenv("HOME", str(root / "home"))  # macOS: platformdirs builds ~/Library/... from HOME, not XDG
         yield root
 
 
