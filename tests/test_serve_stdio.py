@@ -86,7 +86,8 @@ def test_only_json_rpc_reaches_stdout_even_when_the_board_and_python_print(tmp_p
     assert server.process.returncode == 0
     for line in rest.splitlines():
         assert json.loads(line)["jsonrpc"] == "2.0"
-    assert "DEBUG" in stderr and "serving emulator" in stderr  # the logs went to stderr
+    assert "DEBUG" in stderr and "serving emulator as the board" in stderr  # the logs went to stderr
+    assert "board board" not in stderr  # the single board is "the board", not "board board"
 
 
 def test_serve_subcommand_and_jumperless_port_from_the_environment(tmp_path: Path) -> None:
