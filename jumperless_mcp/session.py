@@ -42,6 +42,7 @@ DEFAULT_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 15.0
 RESYNC_LIMIT = 4.0  # what a call may take beyond its timeout to put the channel right (or give up and close it)
 MAX_BACKOFF = 2.0
+MAX_WAIT_SHARE = 0.5  # at most this share of a call's budget goes on waiting out the reconnect backoff
 FIRST_BACKOFF = 0.1
 
 
@@ -239,7 +240,9 @@ class Session:
         allowed = self.connect_timeout if call_limit is None else min(self.connect_timeout, call_limit)
         wait = self._next_attempt - started
         if wait > 0:
-            if wait >= allowed:
+            # Waiting out the backoff must leave the attempt most of the budget: an attempt left with a sliver
+            # fails, doubles the backoff and leaves the next call a sliver too, and the board never comes back.
+            if wait > allowed * MAX_WAIT_SHARE:
                 raise BoardDisconnected(f"board unavailable ({self._last_error}); next attempt in {wait:.1f} s")
             await anyio.sleep(wait)
         try:

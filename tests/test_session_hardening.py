@@ -137,3 +137,34 @@ async def test_cancelled_port_open_leaves_nothing_held(tmp_path: Path) -> None:
         await again.close()
     finally:
         virtual.stop()
+
+
+async def test_a_board_that_stops_hanging_is_reconnected_after_the_backoff_has_grown(tmp_path: Path) -> None:
+    """Waiting out the reconnect backoff must leave the attempt most of the call's budget. Otherwise, once the
+    backoff nears the timeout, each attempt gets a sliver, fails, and the board never comes back (seen with
+    timeout=2 s: every call after unhang() timed out for as long as it was tried)."""
+    from jumperless_mcp.board import Board
+    from jumperless_mcp.errors import JumperlessError
+
+    limit = 0.4
+    virtual = VirtualBoard("legacy", fs_dir=tmp_path / "fs", time_scale=0.05).start()
+    virtual.hang()  # before the first contact: every attempt is a handshake the call's limit cuts
+    try:
+        async with Board(virtual.info(), timeout=limit, eager=False) as board:
+            board.session.max_backoff = limit  # the backoff grows to the whole timeout after three attempts
+            hung_until = time.monotonic() + 6 * limit
+            while time.monotonic() < hung_until:
+                with pytest.raises(JumperlessError):
+                    await board.dac_get(0)
+                await anyio.sleep(0.02)
+            virtual.unhang()
+            answered = None
+            for _ in range(150):  # calls 0.02 s apart for several seconds, each bounded by the timeout
+                try:
+                    answered = await board.dac_get(0)
+                    break
+                except JumperlessError:
+                    await anyio.sleep(0.02)
+            assert answered == 0.0, "the board answers again, but the session never reconnected"
+    finally:
+        virtual.stop()
