@@ -579,12 +579,12 @@ def write_config(path: Path, content: bytes, stamp: int) -> None:
 
 
 @contextlib.asynccontextmanager
-async def config_bench(path: Path) -> AsyncIterator[tuple[Bench, Client]]:
+async def config_bench(path: Path, settle: float = 0.01) -> AsyncIterator[tuple[Bench, Client]]:
     """A server on the boards of the config file at `path`, reloaded only when `bench.rescan()` is awaited."""
     environ = {settings.CONFIG_ENV: str(path)}
     config = settings.load(environ=environ)
     bench = Bench(
-        BoardList(config, reload=lambda: settings.load(environ=environ), config_path=path, scan=list, settle=0.01)
+        BoardList(config, reload=lambda: settings.load(environ=environ), config_path=path, scan=list, settle=settle)
     )
     await bench.start()
     try:

@@ -9,21 +9,19 @@ limit is applied; a file still being written is applied only once it holds still
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
 import pytest
+from fault_scenarios import config_bench
 from mcp import Client
 
 from jumperless_mcp import config as settings
 from jumperless_mcp.board_config import BoardEntry
-from jumperless_mcp.board_list import Bench, BoardList, unsafe_changes
+from jumperless_mcp.board_list import BoardList, unsafe_changes
 from jumperless_mcp.config import Config
-from jumperless_mcp.server import federation_server
 
 GOOD = 'port = "emulator"\nmax_voltage = 5.0\nread_only = false\n'
 SETTLE = 0.05
@@ -41,26 +39,6 @@ class Stamps:
         os.utime(self.path, (self.stamp, self.stamp))
 
 
-@contextlib.asynccontextmanager
-async def served(path: Path) -> AsyncIterator[tuple[Bench, Client]]:
-    """The boards of the file at `path` behind the MCP server; reloaded when the test awaits `bench.rescan()`."""
-    environ = {settings.CONFIG_ENV: str(path)}
-    boards = BoardList(
-        settings.load(environ=environ),
-        reload=lambda: settings.load(environ=environ),
-        config_path=path,
-        scan=list,
-        settle=SETTLE,
-    )
-    bench = Bench(boards)
-    await bench.start()
-    try:
-        async with Client(federation_server(bench.federation, environ={}), mode="legacy") as client:
-            yield bench, client
-    finally:
-        await bench.federation.aclose()
-
-
 async def dac0(client: Client) -> float:
     result = await client.call_tool("dac_get", {"channel": "DAC0"})
     assert not result.is_error, result.content
@@ -73,7 +51,7 @@ async def test_half_written_files_keep_the_board_and_its_limits_and_say_so(
 ) -> None:
     file = Stamps(tmp_path / "config.toml")
     file.write(GOOD)
-    async with served(file.path) as (bench, client):
+    async with config_bench(file.path, SETTLE) as (bench, client):
         board = bench.federation.member("board")
         for half_written in ("", 'port = "emulator"\n'):  # emptied; cut after its first line
             caplog.clear()
@@ -96,7 +74,7 @@ async def test_half_written_files_keep_the_board_and_its_limits_and_say_so(
 async def test_a_file_still_being_written_is_applied_once_it_holds_still(tmp_path: Path) -> None:
     file = Stamps(tmp_path / "config.toml")
     file.write(GOOD)
-    async with served(file.path) as (bench, _):
+    async with config_bench(file.path, SETTLE) as (bench, _):
 
         async def finish_writing() -> None:
             await anyio.sleep(SETTLE / 2)  # before the reload's second read
@@ -114,7 +92,7 @@ async def test_a_deeply_nested_file_while_serving_is_logged_and_ignored(
 ) -> None:
     file = Stamps(tmp_path / "config.toml")
     file.write(GOOD)
-    async with served(file.path) as (bench, client):
+    async with config_bench(file.path, SETTLE) as (bench, client):
         file.write("x = " + "[" * 5000 + "]" * 5000 + "\n")
         with caplog.at_level(logging.ERROR, logger="jumperless_mcp.federation"):
             await bench.rescan()
