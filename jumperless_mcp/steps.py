@@ -1,8 +1,8 @@
 """How `Board` calls travel: each call becomes one statement that prints a tagged result line.
 
-    print('\\x1e5f3a9c:3:'+repr(connect(83, 20)))   ->   "\\x1e5f3a9c:3:None"
+    print('\\x1e5f3a3:'+repr(connect(83, 20)))   ->   "\\x1e5f3a3:None"
 
-The tag holds a nonce drawn for each request and the call's index in it, so a line that only
+The tag holds a nonce drawn for each request (4 hex digits) and the call's index in it, so a line that only
 looks like a result (printed by a board function or a script, from an earlier request, or
 unsolicited) is text, never a value: other lines, tagged with another nonce or none, are what
 the call itself printed (print_bridges, set_state messages...) and belong to the next tagged
@@ -24,7 +24,7 @@ from firmware_api.replies import parse_reply
 from jumperless_mcp.errors import ProtocolError
 
 RESULT_TAG = "\x1e"
-NONCE_BYTES = 3  # 6 hex characters: a line's budget is tight on the `>` channel
+NONCE_BYTES = 2  # 4 hex characters: every statement carries them, and a line's budget is tight on the `>` channel
 SIZING_NONCE = "0" * 2 * NONCE_BYTES  # for measuring a statement; requests draw theirs with `new_nonce`
 
 Combine = Callable[[list[object], list[str]], object]
@@ -49,11 +49,14 @@ class Step:
 
 
 def new_nonce() -> str:
-    return secrets.token_hex(NONCE_BYTES)
+    """A fresh request nonce, never the sizing one."""
+    while (nonce := secrets.token_hex(NONCE_BYTES)) == SIZING_NONCE:
+        pass
+    return nonce
 
 
 def statement(index: int, call: Call, nonce: str = SIZING_NONCE) -> str:
-    return f"print({literal(f'{RESULT_TAG}{nonce}:{index}:')}+repr({call.source}))"
+    return f"print({literal(f'{RESULT_TAG}{nonce}{index}:')}+repr({call.source}))"
 
 
 def render(steps: Sequence[Step], nonce: str) -> list[str]:
@@ -72,7 +75,7 @@ def split_output(stdout: str, nonce: str = SIZING_NONCE) -> tuple[dict[int, str]
     reply is not what was asked for: ProtocolError, never "the last one wins". (A chunk of a long request
     starts past index 0; a skipped index leaves the calls from there on without a result.)
     """
-    ours = re.compile(re.escape(f"{RESULT_TAG}{nonce}:") + r"(\d+):")
+    ours = re.compile(re.escape(f"{RESULT_TAG}{nonce}") + r"(\d+):")
     results: dict[int, str] = {}
     printed: dict[int, str] = {}
     pending: list[str] = []

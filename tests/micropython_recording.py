@@ -29,7 +29,7 @@ from jumperless_mcp.tools import ALL_TOOLS
 
 NON_ASCII_NAME = "n\u00e9t 'q' \"dq\" \u2603\U0001f600"  # names forbid control characters and backslashes
 WEIRD_PATH = '/mp we\'ird "\u00e9" \U0001f600\n\x03\x04.txt'
-RESULT_NONCE = re.compile(rf"(?<=\\x1e)[0-9a-f]{{{2 * NONCE_BYTES}}}(?=:\d+:')")
+RESULT_NONCE = re.compile(rf"(?<=\\x1e)[0-9a-f]{{{2 * NONCE_BYTES}}}(?=\d+:')")
 SKIPPED_TOOLS = {"exec_python"}  # runs the caller's code, not code the host generates
 
 # Values by parameter name (and by tool.parameter where one name means different things).

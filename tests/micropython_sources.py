@@ -24,7 +24,7 @@ from firmware_api.catalog import Arg, ArgKind, Function, Returns, functions, loo
 from firmware_api.errors import ArgumentError
 from firmware_api.signatures import Tree
 from jumperless_mcp.session import _chunks
-from jumperless_mcp.steps import SIZING_NONCE, Step, render, statement
+from jumperless_mcp.steps import NONCE_BYTES, SIZING_NONCE, Step, render, statement
 from jumperless_mcp.transport_oneliner import SO, OneLinerTransport
 from jumperless_mcp.transport_raw_repl import RawReplTransport
 
@@ -36,7 +36,7 @@ JSON_DOCUMENT = {
 NONCE = "0123abcd"
 NUMBER_KINDS = ("float", "str_or_float")  # ArgKind values that may carry a float
 _INT32 = (-(2**31), 2**31 - 1)  # build_call's bounds for an int argument without its own
-_TAG = re.compile(r"print\('\\x1e[0-9a-f]+:(\d+):'\+repr\(([A-Za-z_]\w*)\(")
+_TAG = re.compile(rf"print\('\\x1e[0-9a-f]{{{2 * NONCE_BYTES}}}(\d+):'\+repr\(([A-Za-z_]\w*)\(")
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ def generated_sources(tree: Tree) -> list[HostSource]:
 
 
 def tagged_calls(source: str) -> list[tuple[int, str]]:
-    """(tag index, function name) of each host statement `print('\\x1e<nonce>:<n>:'+repr(<function>(...)))`."""
+    """(tag index, function name) of each host statement `print('\\x1e<nonce><n>:'+repr(<function>(...)))`."""
     return [(int(index), name) for index, name in _TAG.findall(source)]
 
 

@@ -110,7 +110,7 @@ def _json_source(tree: Tree) -> str | None:
     if "set_state" not in {f.name for f in functions(tree.version)}:
         return None
     call = build_call("set_state", tree.version, {"name": EMOJI_TEXT, "nets": []})
-    return "import json\n" + f"print('\\x1e{SIZING_NONCE}:0:'+repr(json.loads({literal(call.args[0])})))"
+    return "import json\n" + f"print('\\x1e{SIZING_NONCE}0:'+repr(json.loads({literal(call.args[0])})))"
 
 
 def _float_literals(tree: Tree) -> list[tuple[str, str, float]]:
@@ -133,7 +133,7 @@ def _float_literals(tree: Tree) -> list[tuple[str, str, float]]:
 
 
 def _float_source(literals: list[tuple[str, str, float]]) -> str:
-    return "\n".join(f"print('\\x1e{SIZING_NONCE}:{i}:'+repr({text}))" for i, (_, text, _) in enumerate(literals))
+    return "\n".join(f"print('\\x1e{SIZING_NONCE}{i}:'+repr({text}))" for i, (_, text, _) in enumerate(literals))
 
 
 def _control_jobs() -> dict[str, Job]:
@@ -324,11 +324,11 @@ def test_everything_the_host_sent_to_virtual_boards_runs_under_micropython(check
 def test_a_violation_is_reported() -> None:
     """The checker itself can fail: a traceback, a missing result and an unparsable reply are each reported."""
     tree = trees()[-1]
-    source = HostSource(tree, f"print('\\x1e{SIZING_NONCE}:0:'+repr(dac_get(0)))", "control")
+    source = HostSource(tree, f"print('\\x1e{SIZING_NONCE}0:'+repr(dac_get(0)))", "control")
     assert violations(Outcome(source, 0, Result("", "Traceback...\nTypeError: function takes 1")))
-    assert violations(Outcome(source, 0, Result(f"\x1e{SIZING_NONCE}:1:1.5\n", None)))
-    assert violations(Outcome(source, 0, Result(f"\x1e{SIZING_NONCE}:0:'text'\n", None)))
-    assert violations(Outcome(source, 0, Result(f"\x1e{SIZING_NONCE}:0:1.5\n", None))) == []
+    assert violations(Outcome(source, 0, Result(f"\x1e{SIZING_NONCE}1:1.5\n", None)))
+    assert violations(Outcome(source, 0, Result(f"\x1e{SIZING_NONCE}0:'text'\n", None)))
+    assert violations(Outcome(source, 0, Result(f"\x1e{SIZING_NONCE}0:1.5\n", None))) == []
 
 
 # --- what the bytes look like -------------------------------------------------------------------------------

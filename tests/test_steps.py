@@ -31,8 +31,8 @@ from jumperless_mcp.steps import (
 )
 
 JOS, LEGACY = Family.JUMPERLOS, Family.LEGACY
-NONCE = "5f3a9c"
-TAG = f"{RESULT_TAG}{NONCE}:"
+NONCE = "5f3a"
+TAG = f"{RESULT_TAG}{NONCE}"  # then the index and a colon
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +49,7 @@ def step(name: str, *args: object, family: Family = JOS) -> Step:
 
 def test_each_call_prints_its_nonce_index_and_repr() -> None:
     call = build_call("connect", JOS, "D13", 20)
-    assert statement(3, call, NONCE) == r"print('\x1e5f3a9c:3:'+repr(connect(83, 20)))"
+    assert statement(3, call, NONCE) == r"print('\x1e5f3a3:'+repr(connect(83, 20)))"
     assert statement(3, call, NONCE).isascii() and RESULT_TAG not in statement(3, call)  # the tag byte: on the board
     assert len(statement(3, call)) == len(statement(3, call, new_nonce()))  # sizing measures the real length
     assert len({new_nonce() for _ in range(20)}) == 20 and SIZING_NONCE not in {new_nonce() for _ in range(20)}
@@ -58,7 +58,7 @@ def test_each_call_prints_its_nonce_index_and_repr() -> None:
 def test_render_numbers_calls_across_steps() -> None:
     steps = [step("dac_set", 0, 1.5), connect_step(JOS, 1, 2), step("adc_get", 0)]
     statements = render(steps, NONCE)
-    assert [re.match(r"print\('\\x1e5f3a9c:(\d+):'", s).group(1) for s in statements] == ["0", "1", "2", "3", "4"]  # type: ignore[union-attr]
+    assert [re.match(r"print\('\\x1e5f3a(\d+):'", s).group(1) for s in statements] == ["0", "1", "2", "3", "4"]  # type: ignore[union-attr]
     assert "connect(1, 2)" in statements[1]
     assert "is_connected(1, 2)" in statements[2] and "get_path_between(1, 2)" in statements[3]
     assert "adc_get(0)" in statements[4]
@@ -93,7 +93,7 @@ def test_crlf_and_lf_cr_endings() -> None:
 
 
 def test_lines_that_only_look_tagged_are_printed_text() -> None:
-    forged = f"{RESULT_TAG}0:1\n{RESULT_TAG}a1b2c3:0:2\n{RESULT_TAG}{NONCE}0:3"  # no nonce, another nonce, no ':'
+    forged = f"{RESULT_TAG}0:1\n{RESULT_TAG}a1b20:2\n{RESULT_TAG}{NONCE}x:3"  # no nonce, another nonce, no index
     results, printed = split_output(f"{TAG}abc:1\n{TAG}:2\n{forged}\n{TAG}0:None\n{RESULT_TAG}0:4\n", NONCE)
     assert results == {0: "None"}
     assert printed[0] == f"{TAG}abc:1\n{TAG}:2\n{forged}"
