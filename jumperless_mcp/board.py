@@ -18,7 +18,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -32,6 +32,11 @@ from jumperless_mcp.session import Health, Session
 from jumperless_mcp.steps import Step, new_nonce, parse_values, render
 from jumperless_mcp.targets import Target, TargetSpec
 from jumperless_mcp.transport import Reply, clean_text
+
+if TYPE_CHECKING:  # what editors and type checkers see of the methods _make_methods() adds (generated)
+    from jumperless_mcp.board_methods import BatchMethods, BoardMethods
+else:
+    BoardMethods = BatchMethods = object
 
 BLOCKING_TIMEOUT = 120.0  # calls that wait on a person (the probe, buttons)
 HAND_WRITTEN = frozenset({"connect", "disconnect"})
@@ -93,7 +98,7 @@ class Pending:
         return f"<Pending {self.label}: {self._value!r}>" if self._done else f"<Pending {self.label}>"
 
 
-class Board:
+class Board(BoardMethods):
     """One Jumperless, through a session that stays open and heals itself."""
 
     def __init__(
@@ -286,7 +291,7 @@ class Board:
         return reply
 
 
-class Batch:
+class Batch(BatchMethods):
     """Calls recorded now, sent together by `run()` (or on leaving `async with board.batch()`)."""
 
     def __init__(self, board: Board) -> None:
@@ -516,6 +521,9 @@ def _describe(function: Function, families: Family) -> str:
     return "\n".join(lines)
 
 
+GENERATED: list[str] = []  # the firmware functions made methods below (tools/board_methods.py writes their types)
+
+
 def _make_methods() -> None:
     entries: dict[str, list[Function]] = {}
     for function in CATALOG:
@@ -537,6 +545,7 @@ def _make_methods() -> None:
         def batch_method(self: Batch, *args: object, _name: str = name, **kwargs: object) -> Pending:
             return self.call(_name, *args, **kwargs)
 
+        GENERATED.append(name)
         for cls, method, is_async in ((Board, async_method, True), (Batch, batch_method, False)):
             method.__name__ = method.__qualname__ = name
             method.__doc__ = doc
