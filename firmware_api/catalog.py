@@ -987,10 +987,22 @@ def functions(firmware: Firmware) -> Iterator[Function]:
 
 def lookup(name: str, firmware: Firmware) -> Function:
     """The entry for a function or alias name in a family or firmware version; KeyError if absent."""
-    for entry in CATALOG:
-        if entry.available_in(firmware) and name in entry.names:
+    for entry in _ENTRIES_BY_NAME.get(name, ()):
+        if entry.available_in(firmware):
             return entry
     raise KeyError(name)
+
+
+def _index_by_name() -> dict[str, tuple[Function, ...]]:
+    """Every name and alias to its entries, in catalog order: `lookup` runs on every call."""
+    index: dict[str, list[Function]] = {}
+    for entry in CATALOG:
+        for name in entry.names:
+            index.setdefault(name, []).append(entry)
+    return {name: tuple(entries) for name, entries in index.items()}
+
+
+_ENTRIES_BY_NAME = _index_by_name()
 
 
 def names(firmware: Firmware) -> set[str]:

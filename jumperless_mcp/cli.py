@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 log = logging.getLogger("jumperless_mcp")
 STOP_POLL = 0.05  # seconds between checks for Ctrl-C / SIGTERM while `emulate` serves
@@ -224,9 +224,9 @@ def run_serve(args: argparse.Namespace) -> int:
     path = getattr(args, "config", None)
     reload = functools.partial(settings.load, flags, path=path)  # the board list follows edits of the file
     run = functools.partial(serve, config, reload=reload, config_path=settings.config_file_path(path))
-    stop_on_sigterm()
     try:
-        anyio.run(run)
+        if anyio.run(until_sigterm, run):
+            log.info("stopped (SIGTERM)")
     except KeyboardInterrupt:
         log.info("stopped")
     except Exception as exc:  # a bad setting found while starting (an exposed --http without a token...)
@@ -252,20 +252,33 @@ def bad_setting(exc: BaseException) -> Exception | None:
     return None
 
 
-def stop_on_sigterm() -> None:
-    """SIGTERM (`kill`, a service manager, a client closing us) stops the server as Ctrl-C does.
+async def until_sigterm(serve: Callable[[], Awaitable[None]]) -> bool:
+    """Serve until done or until SIGTERM (`kill`, a service manager, a client closing us); True if SIGTERM came.
 
-    The event loop's SIGINT handler cancels the main task, so the boards are closed and their locks
-    released on the way out; SIGTERM is handed to whichever SIGINT handler is in place when it arrives.
+    SIGTERM cancels the server as Ctrl-C does, so the boards are closed and their locks released on the way
+    out. It is received on the event loop, whatever the process's SIGINT disposition (a server started in the
+    background of a shell ignores SIGINT). Windows has no signal receivers, and no SIGTERM to receive.
     """
+    import anyio
 
-    def forward(signum: int, frame: object) -> None:
-        handler = signal.getsignal(signal.SIGINT)
-        if not callable(handler):
-            raise KeyboardInterrupt
-        handler(signum, frame)
+    terminated = False
+    async with anyio.create_task_group() as group:
 
-    signal.signal(signal.SIGTERM, forward)
+        async def watch() -> None:
+            nonlocal terminated
+            try:
+                with anyio.open_signal_receiver(signal.SIGTERM) as signals:
+                    async for _ in signals:
+                        terminated = True
+                        group.cancel_scope.cancel()
+                        return
+            except NotImplementedError:
+                return
+
+        group.start_soon(watch)
+        await serve()
+        group.cancel_scope.cancel()
+    return terminated
 
 
 SERVE_SETTINGS = (

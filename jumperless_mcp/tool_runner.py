@@ -325,9 +325,25 @@ class SchemaViolation:
     validator: str  # the JSON-schema keyword that failed: required, additionalProperties, maximum, enum, ...
 
 
+VALIDATOR_CACHE = 1024  # compiled input validators kept (one per tool schema object)
+_VALIDATORS: dict[int, tuple[dict[str, Any], jsonschema.protocols.Validator]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
+    """A compiled validator per schema object, made once: building one costs more than validating a call."""
+    known = _VALIDATORS.get(id(schema))
+    if known is not None and known[0] is schema:  # the same object, not a new one at a reused id
+        return known[1]
+    validator = jsonschema.Draft202012Validator(schema)
+    if len(_VALIDATORS) >= VALIDATOR_CACHE:  # schemas come and go with reloads and remote lists: stay bounded
+        _VALIDATORS.clear()
+    _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
+
+
 def schema_violation(tool: str, schema: dict[str, Any], arguments: dict[str, Any]) -> SchemaViolation | None:
     """The most relevant way `arguments` break a tool's input schema, named by parameter; None when they fit."""
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(arguments))
+    error = jsonschema.exceptions.best_match(_validator(schema).iter_errors(arguments))
     if error is None:
         return None
     validator = str(error.validator)

@@ -57,15 +57,17 @@ async def serve(
     *,
     experimental: dict[str, dict[str, Any]] | None = None,
     environ: Mapping[str, str] | None = None,
+    ports: Mapping[str, object] | None = None,
     **settings: Any,
 ) -> AsyncIterator[Harness]:
     """Our server on `vboard` with these Config settings, and an SDK client that did the initialize handshake.
 
     `experimental` is the client's experimental capabilities (e.g. {"x-deferred-tools": {}}); `environ` is the
     server's environment (empty by default, so the developer's YGG_MCP_FORCE_DEFERRED cannot leak in).
+    `ports` is where the server finds the board (default: the board's pty paths; stable links for replugs).
     """
     config = Config(**settings).validated()
-    board = Board(vboard.info(), timeout=config.timeout, allow_python=config.allow_python)
+    board = Board(ports or vboard.info(), timeout=config.timeout, allow_python=config.allow_python)
     async with board:
         server, runner = build_server(board, config, environ=environ if environ is not None else {})
         if experimental is None:

@@ -208,3 +208,24 @@ def test_catalog_module_lists_only_documented_names() -> None:
     for name in ("get_current_slot", "save_slot", "load_slot", "adc_get_stats"):
         assert name not in names(JOS) | names(LEGACY), name
     assert catalog.names(JOS) == {n for f in CATALOG if f.available_in(JOS) for n in f.names}
+
+
+def test_lookup_by_index_finds_the_first_available_entry_in_catalog_order() -> None:
+    """`lookup` reads an index (it runs on every call); it must pick what a scan of the catalog picks."""
+    from firmware_api.catalog import CATALOG, lookup
+    from firmware_api.versions import Family, FirmwareVersion
+
+    firmwares = [
+        Family.JUMPERLOS,
+        Family.LEGACY,
+        *(FirmwareVersion.parse(v) for v in ("5.3.2.4", "5.7.0.13", "5.7.11")),
+    ]
+    names = {name for entry in CATALOG for name in entry.names} | {"no_such_function"}
+    for firmware in firmwares:
+        for name in names:
+            scanned = next((e for e in CATALOG if e.available_in(firmware) and name in e.names), None)
+            if scanned is None:
+                with pytest.raises(KeyError):
+                    lookup(name, firmware)
+            else:
+                assert lookup(name, firmware) is scanned, (name, firmware)

@@ -78,13 +78,21 @@ async def test_read_only_mode_lists_and_runs_only_tools_that_change_nothing(jos_
         assert jos_board.model.netlist.bridges == []
 
 
-async def test_unplugged_board_gives_a_retryable_error_then_recovers(jos_mcp: Harness) -> None:
-    await jos_mcp.ok("connect", node1=1, node2=2)
-    jos_mcp.vboard.unplug()
-    error = await jos_mcp.error("adc_read")
-    assert error["retryable"] is True and error["kind"] in ("board_disconnected", "board_not_found")
-    jos_mcp.vboard.replug()
-    assert (await jos_mcp.ok("is_connected", node1=1, node2=2))["connected"] is True
+async def test_unplugged_board_gives_a_retryable_error_then_recovers(tmp_path: Path) -> None:
+    """Through stable links, as udev gives a real board: a replugged board's pty is new, and its old number may
+    belong to another process by then (tests run in parallel)."""
+    board = VirtualBoard("jumperlos", fs_dir=tmp_path / "fs", link_dir=tmp_path / "links").start()
+    links = {role: board.stable_path(role) for role in ("main", "repl")}
+    try:
+        async with serve(board, ports=links) as h:
+            await h.ok("connect", node1=1, node2=2)
+            board.unplug()
+            error = await h.error("adc_read")
+            assert error["retryable"] is True and error["kind"] in ("board_disconnected", "board_not_found")
+            board.replug()
+            assert (await h.ok("is_connected", node1=1, node2=2))["connected"] is True
+    finally:
+        board.stop()
 
 
 async def test_node_ids_the_firmware_does_not_know_are_caught_on_the_host(jos_mcp: Harness) -> None:

@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,13 @@ from jumperless_mcp.board import Board
 from jumperless_mcp.emulator import VirtualBoard
 
 EXIT_BOUND = 5.0  # seconds from the signal to the exit; typically ~0.3 s
+# Started from a terminal, a program gets SIGINT's default action; a test run started in the background of a
+# shell ignores SIGINT, and its children inherit that. This puts the default back, then runs the server.
+AS_FROM_A_TERMINAL = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])",
+]
 
 
 class Served:
@@ -35,7 +43,7 @@ class Served:
         if stdin == "pty":
             self.terminal, child_end = os.openpty()
         self.process = subprocess.Popen(
-            [*server_command(), "serve", "--port", port, *args],
+            [*AS_FROM_A_TERMINAL, *server_command(), "serve", "--port", port, *args],
             stdin=child_end if self.terminal is not None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr_path.open("w"),
