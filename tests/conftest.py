@@ -61,12 +61,14 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
 def jos_board(tmp_path: Path) -> Iterator[VirtualBoard]:
     with VirtualBoard("jumperlos", fs_dir=tmp_path / "fs") as board:
         yield board
+    assert not board.crashes, f"the virtual board's thread failed:\n{board.crashes[0]}"
 
 
 @pytest.fixture
 def legacy_board(tmp_path: Path) -> Iterator[VirtualBoard]:
     with VirtualBoard("legacy", fs_dir=tmp_path / "fs", time_scale=LEGACY_TIME_SCALE) as board:
         yield board
+    assert not board.crashes, f"the virtual board's thread failed:\n{board.crashes[0]}"
 
 
 @pytest.fixture

@@ -186,4 +186,5 @@ async def record(persona: str, fs_dir: Path, part: int = 0, parts: int = 1) -> R
             if part == 0:
                 await _board_operations(h.board)
             await _tool_calls(h, recording, part, parts)
+        assert not vboard.crashes, f"the virtual board's thread failed:\n{vboard.crashes[0]}"
     return recording

@@ -168,3 +168,29 @@ async def test_a_board_that_stops_hanging_is_reconnected_after_the_backoff_has_g
             assert answered == 0.0, "the board answers again, but the session never reconnected"
     finally:
         virtual.stop()
+
+
+def test_an_error_inside_the_virtual_board_is_reported_and_the_board_keeps_answering(tmp_path: Path) -> None:
+    """An emulator bug must not silently kill the board thread (the host then waits out every timeout): it is
+    logged, kept in `crashes` for the tests' fixtures to report, and the board answers the next request."""
+    from serial_clients import RawRepl
+
+    virtual = jos_board(tmp_path / "fs")
+    try:
+        assert virtual.repl is not None
+        service = virtual.repl.service
+        failures = iter([RuntimeError("an emulator bug")])
+
+        def failing_once() -> None:
+            failure = next(failures, None)
+            if failure is not None:
+                raise failure
+            service()
+
+        virtual.repl.service = failing_once  # type: ignore[method-assign]  # fault injection into the emulator
+        with RawRepl(virtual.repl_path) as repl:  # type: ignore[arg-type]
+            stdout, stderr = repl.exec("print(6 * 7)")
+        assert stdout.strip() == "42" and stderr == ""
+        assert len(virtual.crashes) == 1 and "an emulator bug" in virtual.crashes[0]
+    finally:
+        virtual.stop()

@@ -15,9 +15,11 @@ dropped (5.3.x).
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,8 @@ from jumperless_mcp.emulator.parts import Resistor
 from jumperless_mcp.emulator.ports import InputBuffer, IoThread, PtyPort
 from jumperless_mcp.emulator.repl_port import ReplPort
 from jumperless_mcp.emulator.runtime import INTERRUPT, SOFT_RESET, PythonRuntime
+
+log = logging.getLogger(__name__)
 
 CTRL_C, CTRL_D, CTRL_Q = 0x03, 0x04, 0x11
 DEBOUNCE = 0.02  # check_stream_for_interrupt ignores a second interrupt byte within 20 ms (JOS Python_Proper.cpp:528)
@@ -110,6 +114,7 @@ class VirtualBoard:
         self._thread = threading.Thread(target=self._run, name="virtual-board", daemon=True)
         self._started = False
         self.hung = False  # firmware stuck: bytes from the host are read and dropped, nothing answers
+        self.crashes: list[str] = []  # tracebacks of errors the board thread caught (emulator bugs: tests check)
 
     # --- public surface -------------------------------------------------------------------------
     @property
@@ -331,3 +336,6 @@ class VirtualBoard:
                     # An interrupt forced just as the code finished: the firmware reports such strays too.
                     self.runtime.end_run()
                     self.main.write("[MpRemote] Caught stray exception\r\n")
+                except Exception:  # a bug of the emulator's: say so loudly, keep the board answering
+                    self.crashes.append(traceback.format_exc())
+                    log.exception("virtual board %s: the board thread caught an error of its own", self.main_path)
