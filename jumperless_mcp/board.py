@@ -254,6 +254,8 @@ class Board(BoardMethods):
     async def _run(
         self, steps: list[Step], timeout: float | None, partial: list[Pending] | None = None
     ) -> list[object]:
+        if not steps:  # an empty batch (no bridges to read back, say): nothing to ask the board
+            return []
         if timeout is None and any(step.blocking for step in steps):
             timeout = BLOCKING_TIMEOUT
         nonce = new_nonce()  # binds the result lines to this request

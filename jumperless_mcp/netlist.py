@@ -169,15 +169,20 @@ async def read_bridges(board: Board) -> list[Pair]:
     return _unique(_slot_file_pairs(text))
 
 
+async def board_nets(board: Board, family: Family) -> NetModel:
+    """The firmware's nets as the bridges on the board now make them (reads only)."""
+    model = NetModel(family)
+    for pair in await read_bridges(board):
+        model.add(*pair)
+    return model
+
+
 async def connect_refusal(board: Board, a: int, b: int) -> str | None:
     """Why the firmware would refuse the bridge a-b given the bridges on the board now (None: it keeps it).
 
     Reads the bridges and changes nothing, so a caller can refuse before sending `connect`.
     """
-    model = NetModel(await board._family())
-    for pair in await read_bridges(board):
-        model.add(*pair)
-    return model.refusal(a, b)
+    return (await board_nets(board, await board._family())).refusal(a, b)
 
 
 def _slot_file_pairs(text: str) -> Iterable[Pair]:
@@ -214,9 +219,7 @@ async def read_nets(board: Board) -> list[dict[str, Any]]:
 
 async def _legacy_nets(board: Board) -> list[dict[str, Any]]:
     """5.3.x has no net API: group the saved bridges into nets; supply nets get their setpoints."""
-    model = NetModel(Family.LEGACY)
-    for pair in await read_bridges(board):
-        model.add(*pair)
+    model = await board_nets(board, Family.LEGACY)
     async with board.batch() as batch:
         setpoints = {node_id: batch.dac_get(channel) for node_id, channel in DAC_CHANNEL_NODES.items()}
     groups = {number: [node_id] for number, (_, node_id) in nodes.SPECIAL_NETS.items()}

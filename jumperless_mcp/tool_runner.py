@@ -90,6 +90,8 @@ class ToolRunner:
         self._schemas = {
             name: spec.input_schema(config.min_voltage, config.max_voltage) for name, spec in self._specs.items()
         }
+        # compiled once: building a validator costs more than validating one call
+        self._input_checks = {name: jsonschema.Draft202012Validator(schema) for name, schema in self._schemas.items()}
         self._output_checks: dict[str, jsonschema.protocols.Validator] = {}  # compiled on a tool's first success
 
     # --- what is offered -------------------------------------------------------------------------
@@ -177,7 +179,7 @@ class ToolRunner:
             param = spec.param(key)
             if found is not None and param is not None:
                 raise invalid_argument(key, f"{found[0]} is {found[1]}, not a finite number", param.allowed)
-        violation = schema_violation(spec.name, schema, arguments)
+        violation = schema_violation(spec.name, schema, arguments, self._input_checks[spec.name])
         if violation is not None:
             raise self._argument_failure(spec, violation)
         arguments = {key: integral(value, schema["properties"][key]) for key, value in arguments.items()}
@@ -325,25 +327,18 @@ class SchemaViolation:
     validator: str  # the JSON-schema keyword that failed: required, additionalProperties, maximum, enum, ...
 
 
-VALIDATOR_CACHE = 1024  # compiled input validators kept (one per tool schema object)
-_VALIDATORS: dict[int, tuple[dict[str, Any], jsonschema.protocols.Validator]] = {}
+def schema_violation(
+    tool: str,
+    schema: dict[str, Any],
+    arguments: dict[str, Any],
+    validator: jsonschema.protocols.Validator | None = None,
+) -> SchemaViolation | None:
+    """The most relevant way `arguments` break a tool's input schema, named by parameter; None when they fit.
 
-
-def _validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
-    """A compiled validator per schema object, made once: building one costs more than validating a call."""
-    known = _VALIDATORS.get(id(schema))
-    if known is not None and known[0] is schema:  # the same object, not a new one at a reused id
-        return known[1]
-    validator = jsonschema.Draft202012Validator(schema)
-    if len(_VALIDATORS) >= VALIDATOR_CACHE:  # schemas come and go with reloads and remote lists: stay bounded
-        _VALIDATORS.clear()
-    _VALIDATORS[id(schema)] = (schema, validator)
-    return validator
-
-
-def schema_violation(tool: str, schema: dict[str, Any], arguments: dict[str, Any]) -> SchemaViolation | None:
-    """The most relevant way `arguments` break a tool's input schema, named by parameter; None when they fit."""
-    error = jsonschema.exceptions.best_match(_validator(schema).iter_errors(arguments))
+    `validator` is `schema` compiled, for callers that check the same schema on every call.
+    """
+    validator = validator or jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(arguments))
     if error is None:
         return None
     validator = str(error.validator)

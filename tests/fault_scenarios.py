@@ -34,6 +34,7 @@ from jumperless_mcp.board import Board
 from jumperless_mcp.board_list import Bench, BoardList
 from jumperless_mcp.emulator import VirtualBoard
 from jumperless_mcp.server import federation_server
+from jumperless_mcp.tool_runner import error_details
 
 LEGACY_TIME_SCALE = 0.05  # the 1 s `>` collector becomes 50 ms (as in conftest)
 PERSONAS = ("jumperlos", "legacy")
@@ -418,20 +419,13 @@ class Person:
         self._thread.join(timeout=2)
 
 
-def error_meta(result: types.CallToolResult) -> dict[str, Any] | None:
-    """The machine-readable error of an error result: `_meta["jumperless/error"]` (or, before that convention,
-    the structured content)."""
-    meta = (result.meta or {}).get("jumperless/error") if result.meta else None
-    return meta if isinstance(meta, dict) else result.structured_content
-
-
 def result_problems(tool: str, arguments: dict[str, Any], result: types.CallToolResult) -> list[str]:
     """A proper result: text content; an error names its kind; a success has structured content."""
     text = result.content[0].text if result.content and isinstance(result.content[0], types.TextContent) else None
     if text is None:
         return [f"{tool}({arguments!r}): no text content"]
     if result.is_error:
-        error = error_meta(result) or {}
+        error = error_details(result) or {}
         if not error.get("kind") or not text.startswith(str(error["kind"])):
             return [f"{tool}({arguments!r}): error without a kind: {text[:200]!r}"]
         if error["kind"] == "internal_error":
@@ -627,7 +621,7 @@ async def _expect_serving(client: Client, tally: Tally, label: str) -> None:
     else:
         tally.check(f"{label}: dac_get answers", True, True)
     wide = await client.call_tool("dac_set", {"channel": "DAC0", "voltage": 7.0})
-    kind = (error_meta(wide) or {}).get("kind") if wide.is_error else None
+    kind = (error_details(wide) or {}).get("kind")
     tally.check(f"{label}: dac_set 7 V refused (limit 5 V)", kind, "invalid_argument")
 
 
@@ -635,7 +629,7 @@ class _ResultError(Exception):
     """An MCP error result, tallied by its kind."""
 
     def __init__(self, result: types.CallToolResult) -> None:
-        error = error_meta(result) or {}
+        error = error_details(result) or {}
         super().__init__(result.content[0].text if result.content else "")
         self.retryable = bool(error.get("retryable"))
         self.kind = str(error.get("kind"))

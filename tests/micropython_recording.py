@@ -24,6 +24,7 @@ from micropython_sources import JSON_DOCUMENT, WEIRD_TEXT
 from jumperless_mcp.board import Board
 from jumperless_mcp.emulator import VirtualBoard
 from jumperless_mcp.steps import NONCE_BYTES, SIZING_NONCE
+from jumperless_mcp.tool_runner import error_details
 from jumperless_mcp.tool_spec import Param
 from jumperless_mcp.tools import ALL_TOOLS
 
@@ -157,7 +158,7 @@ async def _call_tool(h: Harness, tool: str, arguments: dict[str, Any], recording
     while True:
         result = await h.result(tool, **arguments)
         recording.tool_calls += 1
-        error = (result.meta or {}).get("jumperless/error", {}) if result.is_error else {}
+        error = error_details(result) or {}
         if error.get("kind") != "invalid_argument":
             return
         if error.get("allowed") == "leave it out" and error.get("parameter") in arguments:
