@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable
 
-from firmware_api import nodes
+from firmware_api import nodes, python_ast
 from firmware_api.catalog import Returns
 from firmware_api.errors import FirmwareError, NonFiniteReading, ReplyParseError, firmware_error
 from firmware_api.values import NO_PAD, GPIODirection, GPIOPull, GPIOState, ProbeButton, ProbePad
@@ -94,7 +94,7 @@ def parse_node(text: str) -> int:
 
 def parse_literal(text: str) -> object:
     try:
-        return ast.literal_eval(text.strip())
+        return ast.literal_eval(python_ast.parse(text.strip(), mode="eval"))
     except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError) as exc:
         raise ReplyParseError(f"not a Python literal: {text!r} ({exc})") from None
 
@@ -107,7 +107,7 @@ def parse_optional_dict(text: str) -> dict[object, object] | None:
     if text.strip() == "None":
         return None
     try:
-        value = _literal_value(ast.parse(text.strip(), mode="eval").body)
+        value = _literal_value(python_ast.parse(text.strip(), mode="eval").body)
     except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError) as exc:
         raise ReplyParseError(f"not a Python literal: {text!r} ({exc})") from None
     if not isinstance(value, dict):

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from mcp import Client, types
 from mcp_harness import Harness, board_calls, serve
 
+from firmware_api import python_ast
 from firmware_api.catalog import by_name
 from jumperless_mcp import config as settings
 from jumperless_mcp.board import Board
@@ -328,7 +329,7 @@ _FRAMING_CALLS = {"print", "kbd_intr"}  # markers and checks print constants; th
 
 
 def _statements(source: str) -> list[ast.stmt]:
-    return ast.parse(source).body
+    return python_ast.parse(source).body
 
 
 def _call_names(node: ast.AST) -> Iterator[str]:

@@ -43,6 +43,7 @@ from micropython_sources import (
 )
 from micropython_stub import module_name, stub_source
 
+from firmware_api import python_ast
 from firmware_api.c_module import FunctionSig
 from firmware_api.calls import build_call
 from firmware_api.catalog import Returns, functions, lookup
@@ -126,7 +127,7 @@ def _float_literals(tree: Tree) -> list[tuple[str, str, float]]:
                 continue
             for value in float_samples(arg):
                 source = build_call(function.name, tree.version, **(required | {arg.name: value})).source
-                sent = ast.parse(source).body[0].value.args  # type: ignore[attr-defined]
+                sent = python_ast.parse(source).body[0].value.args  # type: ignore[attr-defined]
                 if index < len(sent):
                     found.append((f"{function.name}.{arg.name}", ast.get_source_segment(source, sent[index]), value))
     return found
@@ -406,7 +407,7 @@ def test_legacy_integer_literals_fit_small_ints(check: Check) -> None:
     for outcome in check.outcomes:
         if outcome.variant or outcome.source.tree.family is not Family.LEGACY:
             continue
-        for node in ast.walk(ast.parse(outcome.source.text)):
+        for node in ast.walk(python_ast.parse(outcome.source.text)):
             if (
                 isinstance(node, ast.Constant)
                 and type(node.value) is int

@@ -20,6 +20,7 @@ import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from firmware_api import python_ast
 from firmware_api.versions import Family
 from jumperless_mcp.emulator import mp_errors
 from jumperless_mcp.emulator.dialect import Dialect
@@ -219,10 +220,10 @@ class PythonRuntime:
         self.owner = owner
         self.soft_reset_requested = self.forced_exit = False
         try:
-            tree = ast.parse(source, filename, "exec")
+            tree = python_ast.parse(source, filename)
             if echo:
                 tree = _EchoExpressions().visit(tree)
-            code = compile(tree, filename, "exec")
+            code = python_ast.compile_tree(tree, filename)
         except SyntaxError as exc:
             return format_traceback(exc)
         with self._run_lock:
