@@ -23,10 +23,10 @@ import anyio
 from firmware_api.versions import Family
 from jumperless_mcp import Board
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.serial_link import SerialLink
-from jumperless_mcp.transport import Transport
-from jumperless_mcp.transport_oneliner import OneLinerTransport
-from jumperless_mcp.transport_raw_repl import RawReplTransport
+from jumperless_mcp.link.serial_link import SerialLink
+from jumperless_mcp.link.transport import Transport
+from jumperless_mcp.link.transport_oneliner import OneLinerTransport
+from jumperless_mcp.link.transport_raw_repl import RawReplTransport
 
 NETLIST = [(row, row + 30) for row in range(1, 31)] + [(f"D{i}", 40 + i) for i in range(10)]
 STATEMENT = "print('\\x1e0:'+repr(node(83)))"

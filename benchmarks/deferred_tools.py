@@ -29,14 +29,14 @@ import anyio
 from mcp import Client
 
 from jumperless_mcp import Board
-from jumperless_mcp.config import Config
-from jumperless_mcp.deferred import FORCE_ENV, META_TOOLS
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.server import directory_server
-from jumperless_mcp.tool_context import ServerMemory, ToolContext
-from jumperless_mcp.tool_directory import SINGLE_BOARD, ToolDirectory
-from jumperless_mcp.tool_runner import ToolRunner
-from jumperless_mcp.tool_search import SearchIndex
+from jumperless_mcp.serving.server import directory_server
+from jumperless_mcp.settings.config import Config
+from jumperless_mcp.tooling.deferred import FORCE_ENV, META_TOOLS
+from jumperless_mcp.tooling.tool_context import ServerMemory, ToolContext
+from jumperless_mcp.tooling.tool_directory import SINGLE_BOARD, ToolDirectory
+from jumperless_mcp.tooling.tool_runner import ToolRunner
+from jumperless_mcp.tooling.tool_search import SearchIndex
 from jumperless_mcp.tools import ALL_TOOLS
 
 HERE = Path(__file__).resolve().parent

@@ -23,7 +23,7 @@ from fault_scenarios import virtual
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from jumperless_mcp.board import Board
+from jumperless_mcp.bench.board import Board
 from jumperless_mcp.errors import JumperlessError
 
 SERVER = [sys.executable, "-m", "jumperless_mcp", "serve", "--port", "emulator"]

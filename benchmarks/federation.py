@@ -43,10 +43,10 @@ from typing import Any
 import anyio
 from mcp import Client, ClientSession, StdioServerParameters, stdio_client
 
-from jumperless_mcp.config import Config
-from jumperless_mcp.federation import Federation
-from jumperless_mcp.members import LocalMember, make_board
-from jumperless_mcp.server import federation_server
+from jumperless_mcp.multiboard.federation import Federation
+from jumperless_mcp.multiboard.members import LocalMember, make_board
+from jumperless_mcp.serving.server import federation_server
+from jumperless_mcp.settings.config import Config
 
 TRIVIAL = "dac_get"
 ARGUMENTS = {"channel": 0}

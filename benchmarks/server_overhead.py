@@ -20,9 +20,9 @@ import anyio
 from mcp import Client
 
 from jumperless_mcp import Board
-from jumperless_mcp.config import Config
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.server import build_server
+from jumperless_mcp.serving.server import build_server
+from jumperless_mcp.settings.config import Config
 
 BRIDGES = [[row, row + 30] for row in range(1, 21)]
 

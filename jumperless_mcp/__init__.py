@@ -1,9 +1,66 @@
 """jumperless-mcp: drive a Jumperless V5 breadboard from an AI agent or a bench script.
 
-from jumperless_mcp import Board
+    from jumperless_mcp import Board, BoardTimeout
+
+The package's layers, each a subpackage that imports only the ones below it:
+
+    cli.py        the command line (serve, emulate, ports, ...)
+    serving/      the MCP server on stdio or HTTP
+    multiboard/   several local and remote boards behind one server
+    tools/        every MCP tool, one module per subsystem
+    tooling/      how a tool is declared, validated, run and found
+    bench/        `Board`, the bench-script API       settings/  config file, environment, flags
+    link/         one board over serial: ports, lock, handshake, channels, session
+    errors.py, version.py   leaves every layer may import
+    firmware_api  (its own package) what the firmware offers, pure, no I/O
+    emulator/     the virtual board, apart from the host; started only as a target
 """
 
-from jumperless_mcp.board import Batch, Board, ConnectionResult, Pending
+from jumperless_mcp.bench.board import Batch, Board, ConnectionResult, Pending
+from jumperless_mcp.errors import (  # the exceptions a bench script catches
+    ArgumentError,
+    BoardBusy,
+    BoardDisconnected,
+    BoardNotFound,
+    BoardTimeout,
+    ConnectionProblem,
+    FirmwareError,
+    FirmwareInterrupted,
+    FirmwareNameError,
+    FirmwareOSError,
+    FirmwareTypeError,
+    FirmwareValueError,
+    ForbiddenConnection,
+    JumperlessError,
+    NonFiniteReading,
+    ProtocolError,
+    ReplyParseError,
+    UnsupportedByFirmware,
+)
+from jumperless_mcp.version import __version__
 
-__version__ = "0.1.0"
-__all__ = ["Batch", "Board", "ConnectionResult", "Pending", "__version__"]
+__all__ = [
+    "ArgumentError",
+    "Batch",
+    "Board",
+    "BoardBusy",
+    "BoardDisconnected",
+    "BoardNotFound",
+    "BoardTimeout",
+    "ConnectionProblem",
+    "ConnectionResult",
+    "FirmwareError",
+    "FirmwareInterrupted",
+    "FirmwareNameError",
+    "FirmwareOSError",
+    "FirmwareTypeError",
+    "FirmwareValueError",
+    "ForbiddenConnection",
+    "JumperlessError",
+    "NonFiniteReading",
+    "Pending",
+    "ProtocolError",
+    "ReplyParseError",
+    "UnsupportedByFirmware",
+    "__version__",
+]

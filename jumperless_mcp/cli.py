@@ -177,7 +177,7 @@ def run_emulator(args: argparse.Namespace) -> int:
 
 
 def run_ports(args: argparse.Namespace) -> int:
-    from jumperless_mcp.discovery import ROLES, find_boards
+    from jumperless_mcp.link.discovery import ROLES, find_boards
 
     boards = find_boards()
     if args.json:
@@ -198,7 +198,7 @@ def run_ports(args: argparse.Namespace) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     import anyio
 
-    from jumperless_mcp import config as settings
+    from jumperless_mcp.settings import config as settings
 
     flags = {key: getattr(args, key, None) for key in SERVE_SETTINGS}
     try:
@@ -208,11 +208,11 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     logging.getLogger().setLevel(config.log_level.upper())
     if config.http is not None:
-        from jumperless_mcp.server import serve_http
+        from jumperless_mcp.serving.server import serve_http
 
         serve = serve_http
     else:
-        from jumperless_mcp.server import serve_stdio
+        from jumperless_mcp.serving.server import serve_stdio
 
         serve = serve_stdio
         if sys.stdin.isatty():
@@ -297,7 +297,7 @@ SERVE_SETTINGS = (
 
 
 def run_tools(args: argparse.Namespace) -> int:
-    from jumperless_mcp.tool_table import markdown
+    from jumperless_mcp.tooling.tool_table import markdown
     from jumperless_mcp.tools import ALL_TOOLS
 
     if not args.json:

@@ -30,12 +30,12 @@ from mcp_harness import Harness, board_calls, serve
 
 from firmware_api import python_ast
 from firmware_api.catalog import by_name
-from jumperless_mcp import config as settings
-from jumperless_mcp.board import Board
-from jumperless_mcp.board_list import Bench, BoardList
+from jumperless_mcp.bench.board import Board
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.server import federation_server
-from jumperless_mcp.tool_runner import error_details
+from jumperless_mcp.multiboard.board_list import Bench, BoardList
+from jumperless_mcp.serving.server import federation_server
+from jumperless_mcp.settings import config as settings
+from jumperless_mcp.tooling.tool_runner import error_details
 
 LEGACY_TIME_SCALE = 0.05  # the 1 s `>` collector becomes 50 ms (as in conftest)
 PERSONAS = ("jumperlos", "legacy")

@@ -13,7 +13,7 @@ import sys
 
 import anyio
 
-from jumperless_mcp.board import Board
+from jumperless_mcp.bench.board import Board
 
 
 async def main(mapping: dict[str, object]) -> None:

@@ -14,11 +14,11 @@ from mcp.server import Server
 from mcp.shared.memory import create_client_server_memory_streams
 from mcp_types.version import LATEST_HANDSHAKE_VERSION
 
-from jumperless_mcp.board import Board
-from jumperless_mcp.config import Config
+from jumperless_mcp.bench.board import Board
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.server import build_server
-from jumperless_mcp.tool_runner import ToolRunner
+from jumperless_mcp.serving.server import build_server
+from jumperless_mcp.settings.config import Config
+from jumperless_mcp.tooling.tool_runner import ToolRunner
 
 
 @dataclass

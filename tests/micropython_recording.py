@@ -21,11 +21,11 @@ from conftest import LEGACY_TIME_SCALE
 from mcp_harness import Harness, serve
 from micropython_sources import JSON_DOCUMENT, WEIRD_TEXT
 
-from jumperless_mcp.board import Board
+from jumperless_mcp.bench.board import Board
+from jumperless_mcp.bench.steps import NONCE_BYTES, SIZING_NONCE
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.steps import NONCE_BYTES, SIZING_NONCE
-from jumperless_mcp.tool_runner import error_details
-from jumperless_mcp.tool_spec import Param
+from jumperless_mcp.tooling.tool_runner import error_details
+from jumperless_mcp.tooling.tool_spec import Param
 from jumperless_mcp.tools import ALL_TOOLS
 
 NON_ASCII_NAME = "n\u00e9t 'q' \"dq\" \u2603\U0001f600"  # names forbid control characters and backslashes

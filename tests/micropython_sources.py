@@ -23,10 +23,10 @@ from firmware_api.calls import Call, build_call
 from firmware_api.catalog import Arg, ArgKind, Function, Returns, functions, lookup
 from firmware_api.errors import ArgumentError
 from firmware_api.signatures import Tree
-from jumperless_mcp.session import _chunks
-from jumperless_mcp.steps import NONCE_BYTES, SIZING_NONCE, Step, render, statement
-from jumperless_mcp.transport_oneliner import SO, OneLinerTransport
-from jumperless_mcp.transport_raw_repl import RawReplTransport
+from jumperless_mcp.bench.steps import NONCE_BYTES, SIZING_NONCE, Step, render, statement
+from jumperless_mcp.link.session import _chunks
+from jumperless_mcp.link.transport_oneliner import SO, OneLinerTransport
+from jumperless_mcp.link.transport_raw_repl import RawReplTransport
 
 WEIRD_TEXT = "pl\u00e9in 'single' \"double\" \\ back\nnew\rline\ttab \x03\x04\x11 \U0001f600 \u2603 '''"
 JSON_DOCUMENT = {

@@ -11,11 +11,11 @@ import pytest
 from mcp import Client, types
 from stdio_harness import server_env, spawn
 
-from jumperless_mcp import config as settings
-from jumperless_mcp.board_list import BoardList, open_bench
-from jumperless_mcp.config import Config
-from jumperless_mcp.discovery import BoardPorts
-from jumperless_mcp.server import federation_server
+from jumperless_mcp.link.discovery import BoardPorts
+from jumperless_mcp.multiboard.board_list import BoardList, open_bench
+from jumperless_mcp.serving.server import federation_server
+from jumperless_mcp.settings import config as settings
+from jumperless_mcp.settings.config import Config
 
 WATCH = 0.05
 
@@ -67,7 +67,7 @@ async def test_the_board_list_follows_edits_of_the_config_file(
         result = await client.call_tool("two_dac_get", {"channel": "DAC0"})
         assert not result.is_error
 
-        with caplog.at_level(logging.ERROR, logger="jumperless_mcp.federation"):
+        with caplog.at_level(logging.ERROR, logger="jumperless_mcp.multiboard.federation"):
             write_config(path, '[boards.one]\nport = "emulator"\nmax_voltage = 12\n', 1_000_020)
             await anyio.sleep(WATCH * 6)
         assert len(changes) == 1 and "one_connect" in await names(), "a broken edit keeps the current boards"
@@ -100,7 +100,7 @@ def test_auto_mode_names_boards_by_usb_location_and_keeps_the_names() -> None:
 
 async def test_auto_mode_with_several_boards_says_how_it_named_them(caplog: pytest.LogCaptureFixture) -> None:
     found = [BoardPorts(main="/dev/ttyACM4", location="1-1.4"), BoardPorts(main="/dev/ttyACM0", location="1-1.2")]
-    with caplog.at_level(logging.INFO, logger="jumperless_mcp.federation"):
+    with caplog.at_level(logging.INFO, logger="jumperless_mcp.multiboard.federation"):
         async with open_bench(Config(port="auto", timeout=1.0), scan=lambda: found, interval=WATCH) as federation:
             assert [m.name for m in federation.members] == ["board1", "board2"]
             assert federation.directory.find("board2_connect").internal_name == "board2.connect"  # type: ignore[union-attr]

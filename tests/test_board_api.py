@@ -21,7 +21,7 @@ from firmware_api import nodes
 from firmware_api.catalog import CATALOG, REQUIRED, Arg, ArgKind, Function, Returns, by_name, functions
 from firmware_api.values import GPIODirection, GPIOPull, GPIOState, ProbeButton, ProbePad
 from firmware_api.versions import Family
-from jumperless_mcp.board import HAND_WRITTEN, Batch, Board, ConnectionResult, Pending, method_names
+from jumperless_mcp.bench.board import HAND_WRITTEN, Batch, Board, ConnectionResult, Pending, method_names
 from jumperless_mcp.errors import (
     ArgumentError,
     BoardTimeout,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from jumperless_mcp import cli
-from jumperless_mcp.board_config import BoardEntry
-from jumperless_mcp.config import Config, ConfigError, load
+from jumperless_mcp.settings.board_config import BoardEntry
+from jumperless_mcp.settings.config import Config, ConfigError, load
 
 DIVIDER = '[[resistor]]\nbetween = [10, 11]\nohms = "10k"\n'
 

@@ -1,6 +1,6 @@
-"""`Board` methods an editor and a type checker can see: the generated `jumperless_mcp/board_methods.py`.
+"""`Board` methods an editor and a type checker can see: the generated `jumperless_mcp/bench/board_methods.py`.
 
-The methods themselves are made from the catalog when `jumperless_mcp.board` is imported; the generated module
+The methods themselves are made from the catalog when `jumperless_mcp.bench.board` is imported; the generated module
 holds their types. A stale module fails here, and mypy on a bench script sees every method: a typo in a name,
 a wrong argument type or a wrong result type is an error.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from jumperless_mcp.board import GENERATED, Batch, Board
+from jumperless_mcp.bench.board import GENERATED, Batch, Board
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "tools" / "board_methods.py"
@@ -51,7 +51,7 @@ def test_the_checked_in_module_is_what_the_catalog_generates() -> None:
 
 
 def test_every_generated_method_is_declared_with_its_run_time_signature() -> None:
-    from jumperless_mcp import board_methods
+    from jumperless_mcp.bench import board_methods
 
     assert GENERATED, "the catalog made no methods"
     for name in GENERATED:

@@ -20,7 +20,7 @@ import pytest
 from firmware_api import catalog
 from firmware_api.calls import build_call
 from firmware_api.versions import FirmwareVersion
-from jumperless_mcp.board import Board
+from jumperless_mcp.bench.board import Board
 from jumperless_mcp.emulator import load_parts
 from jumperless_mcp.errors import ArgumentError, FirmwareError, FirmwareValueError, UnsupportedByFirmware
 

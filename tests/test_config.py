@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jumperless_mcp.config import Config, ConfigError, default_config_path, load
+from jumperless_mcp.settings.config import Config, ConfigError, default_config_path, load
 
 
 def write(path: Path, text: str) -> Path:

@@ -18,10 +18,10 @@ import pytest
 from fault_scenarios import config_bench
 from mcp import Client
 
-from jumperless_mcp import config as settings
-from jumperless_mcp.board_config import BoardEntry
-from jumperless_mcp.board_list import BoardList, unsafe_changes
-from jumperless_mcp.config import Config
+from jumperless_mcp.multiboard.board_list import BoardList, unsafe_changes
+from jumperless_mcp.settings import config as settings
+from jumperless_mcp.settings.board_config import BoardEntry
+from jumperless_mcp.settings.config import Config
 
 GOOD = 'port = "emulator"\nmax_voltage = 5.0\nread_only = false\n'
 SETTLE = 0.05
@@ -56,7 +56,7 @@ async def test_half_written_files_keep_the_board_and_its_limits_and_say_so(
         for half_written in ("", 'port = "emulator"\n'):  # emptied; cut after its first line
             caplog.clear()
             file.write(half_written)
-            with caplog.at_level(logging.WARNING, logger="jumperless_mcp.federation"):
+            with caplog.at_level(logging.WARNING, logger="jumperless_mcp.multiboard.federation"):
                 await bench.rescan()
             assert bench.federation.member("board") is board, f"{half_written!r}: the board was replaced"
             assert "would loosen" in caplog.text and str(file.path) in caplog.text
@@ -94,7 +94,7 @@ async def test_a_deeply_nested_file_while_serving_is_logged_and_ignored(
     file.write(GOOD)
     async with config_bench(file.path, SETTLE) as (bench, client):
         file.write("x = " + "[" * 5000 + "]" * 5000 + "\n")
-        with caplog.at_level(logging.ERROR, logger="jumperless_mcp.federation"):
+        with caplog.at_level(logging.ERROR, logger="jumperless_mcp.multiboard.federation"):
             await bench.rescan()
         assert "nested too deeply" in caplog.text and "Traceback" not in caplog.text
         assert bench.boards.config.max_voltage == 5.0

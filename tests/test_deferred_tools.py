@@ -17,15 +17,15 @@ from mcp_harness import Harness, board_calls, serve, session_with_capabilities
 from result_schemas import error_details
 from stdio_harness import DIVIDER, server_env, spawn
 
-from jumperless_mcp.board import Board
-from jumperless_mcp.config import Config
-from jumperless_mcp.deferred import CAPABILITY, FORCE_ENV, META_TOOLS, ListMode, forced_by_env, list_mode
+from jumperless_mcp.bench.board import Board
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.server import build_server, directory_server
-from jumperless_mcp.tool_context import ServerMemory, ToolContext
-from jumperless_mcp.tool_directory import ToolDirectory
-from jumperless_mcp.tool_runner import ToolRunner
-from jumperless_mcp.tool_search import SearchIndex, ToolText, concepts
+from jumperless_mcp.serving.server import build_server, directory_server
+from jumperless_mcp.settings.config import Config
+from jumperless_mcp.tooling.deferred import CAPABILITY, FORCE_ENV, META_TOOLS, ListMode, forced_by_env, list_mode
+from jumperless_mcp.tooling.tool_context import ServerMemory, ToolContext
+from jumperless_mcp.tooling.tool_directory import ToolDirectory
+from jumperless_mcp.tooling.tool_runner import ToolRunner
+from jumperless_mcp.tooling.tool_search import SearchIndex, ToolText, concepts
 from jumperless_mcp.tools import ALL_TOOLS
 
 QUERIES = Path(__file__).resolve().parent.parent / "benchmarks" / "search_queries.toml"

@@ -18,7 +18,9 @@ import serial.tools.list_ports
 from serial.tools.list_ports_common import ListPortInfo
 
 from jumperless_mcp import cli
-from jumperless_mcp.discovery import (
+from jumperless_mcp.emulator.virtual_board import PERSONAS
+from jumperless_mcp.errors import ArgumentError, BoardNotFound
+from jumperless_mcp.link.discovery import (
     BoardPorts,
     find_boards,
     group_boards,
@@ -27,10 +29,8 @@ from jumperless_mcp.discovery import (
     port_role,
     sibling_ports,
 )
-from jumperless_mcp.emulator.virtual_board import PERSONAS
-from jumperless_mcp.errors import ArgumentError, BoardNotFound
-from jumperless_mcp.personas import EMULATOR_PERSONAS
-from jumperless_mcp.targets import ENV_VAR, Target
+from jumperless_mcp.link.personas import EMULATOR_PERSONAS
+from jumperless_mcp.link.targets import ENV_VAR, Target
 
 VID, PID = 0x1D50, 0xACAB
 INTERFACE_STRINGS = {0: "Jumperless Main", 2: "JL UART Passthrough", 4: "JL Micropython REPL", 6: "JL TUI"}
@@ -286,7 +286,7 @@ def test_persona_names_are_the_virtual_boards_and_need_no_emulator_import() -> N
     """The host checks persona names without loading the emulator (pseudo-terminal code: no Windows)."""
     assert tuple(PERSONAS) == EMULATOR_PERSONAS
     code = (
-        "import sys, jumperless_mcp.targets, jumperless_mcp.board_config\n"
+        "import sys, jumperless_mcp.link.targets, jumperless_mcp.settings.board_config\n"
         "print(sorted(m for m in sys.modules if m.startswith('jumperless_mcp.emulator')))"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)

@@ -15,12 +15,12 @@ from mcp import Client, ClientSession, types
 from mcp_harness import session_with_capabilities
 from result_schemas import error_details
 
-from jumperless_mcp.config import Config
-from jumperless_mcp.deferred import META_TOOLS
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.federation import Federation
-from jumperless_mcp.members import LocalMember
-from jumperless_mcp.server import federation_server
+from jumperless_mcp.multiboard.federation import Federation
+from jumperless_mcp.multiboard.members import LocalMember
+from jumperless_mcp.serving.server import federation_server
+from jumperless_mcp.settings.config import Config
+from jumperless_mcp.tooling.deferred import META_TOOLS
 from jumperless_mcp.tools import ALL_TOOLS
 
 WATCH = 0.05  # seconds between presence checks in these tests

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from firmware_api.errors import FirmwareError, FirmwareNameError, FirmwareValueError
-from jumperless_mcp.board import Board
+from jumperless_mcp.bench.board import Board
 from jumperless_mcp.emulator import VirtualBoard
 from jumperless_mcp.errors import ProtocolError
 

@@ -18,12 +18,12 @@ from mcp import Client, types
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.session import ServerSession
 
-from jumperless_mcp.board import Board
-from jumperless_mcp.config import Config, ConfigError
+from jumperless_mcp.bench.board import Board
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.http_serve import BearerGate, check_exposure, is_loopback, serve_http
-from jumperless_mcp.server import JumperlessServer, build_server, federation_server
-from jumperless_mcp.tool_directory import ToolDirectory
+from jumperless_mcp.serving.http_serve import BearerGate, check_exposure, is_loopback, serve_http
+from jumperless_mcp.serving.server import JumperlessServer, build_server, federation_server
+from jumperless_mcp.settings.config import Config, ConfigError
+from jumperless_mcp.tooling.tool_directory import ToolDirectory
 
 TOKEN = "correct-horse-battery-staple"
 PROTOCOL = "2025-06-18"

@@ -15,17 +15,17 @@ from pathlib import Path
 import platformdirs
 from conftest import APP, USER_WIDE_DIRS
 
-from jumperless_mcp.board import Board
-from jumperless_mcp.config import default_config_path
+from jumperless_mcp.bench.board import Board
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.port_lock import lock_dir
+from jumperless_mcp.link.port_lock import lock_dir
+from jumperless_mcp.settings.config import default_config_path
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 PROBE = """
 import json, platformdirs
-from jumperless_mcp.config import default_config_path
-from jumperless_mcp.port_lock import lock_dir
+from jumperless_mcp.settings.config import default_config_path
+from jumperless_mcp.link.port_lock import lock_dir
 print(json.dumps({
     "locks": str(lock_dir()),
     "config": str(default_config_path()),

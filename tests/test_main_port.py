@@ -7,7 +7,7 @@ import time
 from serial_clients import MainPortClient
 
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.transport import clean_text
+from jumperless_mcp.link.transport import clean_text
 
 VERSION_LINE_JOS = b"Jumperless firmware version: 5.7.0.13\r\n"
 VERSION_LINE_LEGACY = b"Jumperless firmware version: 5.3.2.4\r\n"

@@ -52,8 +52,8 @@ from firmware_api.quoting import literal
 from firmware_api.replies import parse_literal, parse_reply
 from firmware_api.signatures import Tree, tree_for, trees
 from firmware_api.versions import Family, FirmwareVersion
+from jumperless_mcp.bench.steps import SIZING_NONCE, split_output
 from jumperless_mcp.emulator.virtual_board import PERSONAS
-from jumperless_mcp.steps import SIZING_NONCE, split_output
 
 SMALL_INT = (-(2**30), 2**30 - 1)  # 5.3.2.4 is built with MICROPY_LONGINT_IMPL_NONE (mpconfigport.h sets none)
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from serial_clients import MainPortClient
 
-from jumperless_mcp.board import Board
+from jumperless_mcp.bench.board import Board
 from jumperless_mcp.emulator import VirtualBoard
 from jumperless_mcp.errors import BoardTimeout
 

@@ -17,7 +17,7 @@ import pytest
 import serial
 from serial_clients import RAW_PROMPT, RawRepl
 
-from jumperless_mcp.board import Board
+from jumperless_mcp.bench.board import Board
 from jumperless_mcp.emulator import VirtualBoard
 from jumperless_mcp.errors import ArgumentError
 

@@ -30,7 +30,7 @@ def test_readme_board_example_runs_on_the_virtual_board(tmp_path: Path) -> None:
 
 
 def test_readme_tool_table_is_the_generated_one() -> None:
-    from jumperless_mcp.tool_table import END, START, markdown
+    from jumperless_mcp.tooling.tool_table import END, START, markdown
     from jumperless_mcp.tools import ALL_TOOLS
 
     text = README.read_text()

@@ -12,12 +12,12 @@ from mcp.server import ServerRequestContext
 from result_schemas import error_details
 from test_http_serve import TOKEN, http_served, loopback_socket
 
-from jumperless_mcp import deferred
-from jumperless_mcp.board import Board
-from jumperless_mcp.config import Config
+from jumperless_mcp.bench.board import Board
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.remote_board import RemoteBoard
-from jumperless_mcp.server import JumperlessServer, build_server
+from jumperless_mcp.multiboard.remote_board import RemoteBoard
+from jumperless_mcp.serving.server import JumperlessServer, build_server
+from jumperless_mcp.settings.config import Config
+from jumperless_mcp.tooling import deferred
 
 
 async def wait_for(condition: Any, timeout: float = 5.0) -> None:
@@ -200,7 +200,7 @@ async def test_remote_tool_list_changes_reach_on_change(caplog: pytest.LogCaptur
                 await changed.wait()
             assert remote.tool_names() == ["set_tools", "gizmo_read"]
 
-            caplog.set_level(logging.WARNING, logger="jumperless_mcp.federation")
+            caplog.set_level(logging.WARNING, logger="jumperless_mcp.multiboard.federation")
             changed = expect_change(remote)
             await remote.call("set_tools", {"names": list(deferred.META_TOOLS)})  # a remote forcing discovery mode
             with anyio.fail_after(5):

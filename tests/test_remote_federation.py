@@ -11,11 +11,11 @@ from mcp_harness import session_with_capabilities
 from result_schemas import error_details
 from test_http_serve import TOKEN, http_served
 
-from jumperless_mcp.config import Config
-from jumperless_mcp.federation import Federation
-from jumperless_mcp.members import LocalMember
-from jumperless_mcp.remote_board import RemoteBoard
-from jumperless_mcp.server import federation_server
+from jumperless_mcp.multiboard.federation import Federation
+from jumperless_mcp.multiboard.members import LocalMember
+from jumperless_mcp.multiboard.remote_board import RemoteBoard
+from jumperless_mcp.serving.server import federation_server
+from jumperless_mcp.settings.config import Config
 
 EMULATOR = Config(port="emulator", timeout=2.0).validated()
 WATCH = 0.05

@@ -20,15 +20,15 @@ from mcp_harness import Harness, board_calls, serve
 from result_schemas import ResultShapeError, check_structured, error_details
 
 from firmware_api.errors import NonFiniteReading
-from jumperless_mcp.board import Board
-from jumperless_mcp.config import Config
-from jumperless_mcp.deferred import CAPABILITY, META_TOOLS, MetaTools
+from jumperless_mcp.bench.board import Board
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.remote_board import _readable
-from jumperless_mcp.server import build_server
-from jumperless_mcp.tool_directory import ToolDirectory
-from jumperless_mcp.tool_runner import ERROR_META, ToolFailure
-from jumperless_mcp.tool_spec import NUMBER, ToolSpec
+from jumperless_mcp.multiboard.remote_board import _readable
+from jumperless_mcp.serving.server import build_server
+from jumperless_mcp.settings.config import Config
+from jumperless_mcp.tooling.deferred import CAPABILITY, META_TOOLS, MetaTools
+from jumperless_mcp.tooling.tool_directory import ToolDirectory
+from jumperless_mcp.tooling.tool_runner import ERROR_META, ToolFailure
+from jumperless_mcp.tooling.tool_spec import NUMBER, ToolSpec
 from jumperless_mcp.tools import ALL_TOOLS
 
 NAN_DAC = "dac_get = lambda *a: float('nan')"  # stands in for a board whose DAC readback failed

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from stdio_harness import server_command, server_env
 
-from jumperless_mcp import config as settings
-from jumperless_mcp.targets import Target
+from jumperless_mcp.link.targets import Target
+from jumperless_mcp.settings import config as settings
 
 FORMS = "emulator, emulator:jumperlos-upstream, emulator:jumperlos-5.7.5, emulator:legacy"  # in every port refusal
 

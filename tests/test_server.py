@@ -9,14 +9,14 @@ from mcp import Client
 from mcp_harness import Harness, serve
 from result_schemas import error_details
 
-from jumperless_mcp.board import Board
-from jumperless_mcp.board_list import open_bench
-from jumperless_mcp.config import Config
+from jumperless_mcp.bench.board import Board
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.federation import Federation
-from jumperless_mcp.members import LocalMember
-from jumperless_mcp.server import build_server, federation_server
-from jumperless_mcp.tool_spec import firmware_tool
+from jumperless_mcp.multiboard.board_list import open_bench
+from jumperless_mcp.multiboard.federation import Federation
+from jumperless_mcp.multiboard.members import LocalMember
+from jumperless_mcp.serving.server import build_server, federation_server
+from jumperless_mcp.settings.config import Config
+from jumperless_mcp.tooling.tool_spec import firmware_tool
 from jumperless_mcp.tools import ALL_TOOLS
 
 

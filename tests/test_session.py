@@ -21,7 +21,7 @@ import pytest
 from fault_scenarios import BoardRuns
 from serial_clients import MainPortClient, RawRepl
 
-from jumperless_mcp.board import Board
+from jumperless_mcp.bench.board import Board
 from jumperless_mcp.emulator import VirtualBoard
 from jumperless_mcp.errors import (
     BoardBusy,

@@ -15,10 +15,10 @@ import pytest
 
 from jumperless_mcp.emulator import VirtualBoard
 from jumperless_mcp.errors import BoardBusy, BoardTimeout, ConnectionProblem
-from jumperless_mcp.handshake import VERSION_REPLY
-from jumperless_mcp.serial_link import SerialLink
-from jumperless_mcp.session import RESYNC_LIMIT, Session
-from jumperless_mcp.targets import Target
+from jumperless_mcp.link.handshake import VERSION_REPLY
+from jumperless_mcp.link.serial_link import SerialLink
+from jumperless_mcp.link.session import RESYNC_LIMIT, Session
+from jumperless_mcp.link.targets import Target
 
 LIMIT = 0.5  # the per-call timeout while the board is hung
 SLACK = 2.0  # generous, so load cannot fail a test; the old code took 10.3 s for a reconnecting call
@@ -143,7 +143,7 @@ async def test_a_board_that_stops_hanging_is_reconnected_after_the_backoff_has_g
     """Waiting out the reconnect backoff must leave the attempt most of the call's budget. Otherwise, once the
     backoff nears the timeout, each attempt gets a sliver, fails, and the board never comes back (seen with
     timeout=2 s: every call after unhang() timed out for as long as it was tried)."""
-    from jumperless_mcp.board import Board
+    from jumperless_mcp.bench.board import Board
     from jumperless_mcp.errors import JumperlessError
 
     limit = 0.4

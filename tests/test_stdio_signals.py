@@ -21,7 +21,7 @@ import anyio
 import pytest
 from stdio_harness import server_command, server_env
 
-from jumperless_mcp.board import Board
+from jumperless_mcp.bench.board import Board
 from jumperless_mcp.emulator import VirtualBoard
 
 EXIT_BOUND = 5.0  # seconds from the signal to the exit; typically ~0.3 s

@@ -16,10 +16,8 @@ from firmware_api.calls import build_call
 from firmware_api.errors import ReplyParseError
 from firmware_api.values import GPIOState
 from firmware_api.versions import Family
-from jumperless_mcp.board import ConnectionResult, connect_step, plain_step
-from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.errors import ProtocolError
-from jumperless_mcp.steps import (
+from jumperless_mcp.bench.board import ConnectionResult, connect_step, plain_step
+from jumperless_mcp.bench.steps import (
     RESULT_TAG,
     SIZING_NONCE,
     Step,
@@ -29,6 +27,8 @@ from jumperless_mcp.steps import (
     split_output,
     statement,
 )
+from jumperless_mcp.emulator import VirtualBoard
+from jumperless_mcp.errors import ProtocolError
 
 JOS, LEGACY = Family.JUMPERLOS, Family.LEGACY
 NONCE = "5f3a"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jumperless_mcp.tool_search import ABBREVIATIONS, SUMMARY_LIMIT, summary
+from jumperless_mcp.tooling.tool_search import ABBREVIATIONS, SUMMARY_LIMIT, summary
 from jumperless_mcp.tools import ALL_TOOLS
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from jumperless_mcp.discovery import ROLE_BY_INTERFACE, guess_from_name
+from jumperless_mcp.link.discovery import ROLE_BY_INTERFACE, guess_from_name
 
 RULES = (Path(__file__).resolve().parent.parent / "udev" / "70-jumperless.rules").read_text()
 RULE_LINES = [line for line in RULES.splitlines() if line.strip() and not line.startswith("#")]

@@ -1,8 +1,11 @@
-"""Every MCP tool, declared once per subsystem module; `ALL_TOOLS` is what the server offers."""
+"""Every MCP tool, declared once per subsystem module; `ALL_TOOLS` is what the server offers.
+
+May import: `tooling`, `bench`, `settings`, `link`, `firmware_api`, `jumperless_mcp.errors`.
+"""
 
 from __future__ import annotations
 
-from jumperless_mcp.tool_spec import ToolSpec
+from jumperless_mcp.tooling.tool_spec import ToolSpec
 from jumperless_mcp.tools import (
     connections,
     digital,

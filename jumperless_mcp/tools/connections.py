@@ -6,12 +6,12 @@ from typing import Any
 
 from firmware_api import nodes
 from firmware_api.versions import Family
-from jumperless_mcp import netlist
-from jumperless_mcp.board import ConnectionResult, connect_step
+from jumperless_mcp.bench import netlist
+from jumperless_mcp.bench.board import ConnectionResult, connect_step
 from jumperless_mcp.errors import ForbiddenConnection
-from jumperless_mcp.tool_context import ToolContext
-from jumperless_mcp.tool_runner import ToolFailure
-from jumperless_mcp.tool_spec import (
+from jumperless_mcp.tooling.tool_context import ToolContext
+from jumperless_mcp.tooling.tool_runner import ToolFailure
+from jumperless_mcp.tooling.tool_spec import (
     ANY,
     BOOLEAN,
     INTEGER,

@@ -8,9 +8,9 @@ from firmware_api import calls
 from firmware_api.catalog import PIN, PWM_PIN
 from firmware_api.values import GPIODirection, GPIOPull
 from firmware_api.versions import Family
-from jumperless_mcp.board import Pending
-from jumperless_mcp.tool_context import ToolContext
-from jumperless_mcp.tool_spec import (
+from jumperless_mcp.bench.board import Pending
+from jumperless_mcp.tooling.tool_context import ToolContext
+from jumperless_mcp.tooling.tool_spec import (
     BOOLEAN,
     NUMBER,
     STRING,
@@ -20,7 +20,7 @@ from jumperless_mcp.tool_spec import (
     choice,
     number,
 )
-from jumperless_mcp.values import to_json
+from jumperless_mcp.tooling.values import to_json
 
 SUBSYSTEM = "digital"
 PIN_NAMES = {**{i: f"GPIO_{i}" for i in range(1, 9)}, 9: "UART_TX", 10: "UART_RX"}

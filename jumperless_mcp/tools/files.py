@@ -6,11 +6,11 @@ from typing import Any
 
 from firmware_api.calls import build_call
 from firmware_api.errors import FirmwareOSError
+from jumperless_mcp.bench.steps import statement
 from jumperless_mcp.errors import ArgumentError
-from jumperless_mcp.steps import statement
-from jumperless_mcp.tool_context import ToolContext
-from jumperless_mcp.tool_runner import ToolFailure
-from jumperless_mcp.tool_spec import BOOLEAN, INTEGER, STRING, Param, ToolSpec
+from jumperless_mcp.tooling.tool_context import ToolContext
+from jumperless_mcp.tooling.tool_runner import ToolFailure
+from jumperless_mcp.tooling.tool_spec import BOOLEAN, INTEGER, STRING, Param, ToolSpec
 
 SUBSYSTEM = "files"
 READ_LIMIT = 4095  # fs_read returns at most this many bytes (protocol §4.9)

@@ -6,9 +6,9 @@ from typing import Any
 
 from firmware_api.versions import Family
 from jumperless_mcp.errors import ArgumentError
-from jumperless_mcp.tool_context import ToolContext
-from jumperless_mcp.tool_runner import ToolFailure
-from jumperless_mcp.tool_spec import INTEGER, OMIT, STRING, Param, ToolSpec, integer
+from jumperless_mcp.tooling.tool_context import ToolContext
+from jumperless_mcp.tooling.tool_runner import ToolFailure
+from jumperless_mcp.tooling.tool_spec import INTEGER, OMIT, STRING, Param, ToolSpec, integer
 from jumperless_mcp.tools.integers import whole
 
 SUBSYSTEM = "leds"

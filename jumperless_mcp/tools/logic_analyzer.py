@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from firmware_api.catalog import by_name
-from jumperless_mcp.tool_context import ToolContext
-from jumperless_mcp.tool_runner import ToolFailure
-from jumperless_mcp.tool_spec import BOOLEAN, ToolSpec, firmware_range
+from jumperless_mcp.tooling.tool_context import ToolContext
+from jumperless_mcp.tooling.tool_runner import ToolFailure
+from jumperless_mcp.tooling.tool_spec import BOOLEAN, ToolSpec, firmware_range
 
 SUBSYSTEM = "logic_analyzer"
 LA_UNTIL = by_name()["la_stop_capture"][0].until

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from firmware_api.versions import Family
-from jumperless_mcp.tool_context import ToolContext
-from jumperless_mcp.tool_runner import ToolFailure
-from jumperless_mcp.tool_spec import INTEGER, STRING, ToolSpec, choice, integer, text
+from jumperless_mcp.tooling.tool_context import ToolContext
+from jumperless_mcp.tooling.tool_runner import ToolFailure
+from jumperless_mcp.tooling.tool_spec import INTEGER, STRING, ToolSpec, choice, integer, text
 
 SUBSYSTEM = "oled"
 MAX_TEXT = 100  # the display shows far less; the quoted call must also fit the one-line channels

@@ -9,9 +9,9 @@ from firmware_api import nodes
 from firmware_api.calls import DAC_CHANNEL_NAMES, coerce
 from firmware_api.catalog import by_name
 from firmware_api.versions import Family, FirmwareVersion
-from jumperless_mcp.tool_context import ToolContext
-from jumperless_mcp.tool_runner import ToolFailure
-from jumperless_mcp.tool_spec import (
+from jumperless_mcp.tooling.tool_context import ToolContext
+from jumperless_mcp.tooling.tool_runner import ToolFailure
+from jumperless_mcp.tooling.tool_spec import (
     BOOLEAN,
     NUMBER,
     OPTIONAL_NUMBER,

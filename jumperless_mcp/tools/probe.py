@@ -10,9 +10,9 @@ from firmware_api import nodes
 from firmware_api.values import ProbePad
 from firmware_api.versions import Family
 from jumperless_mcp.errors import ArgumentError, BoardTimeout
-from jumperless_mcp.tool_context import ToolContext
-from jumperless_mcp.tool_runner import ToolFailure
-from jumperless_mcp.tool_spec import (
+from jumperless_mcp.tooling.tool_context import ToolContext
+from jumperless_mcp.tooling.tool_runner import ToolFailure
+from jumperless_mcp.tooling.tool_spec import (
     BOOLEAN,
     INTEGER,
     OMIT,
@@ -25,8 +25,8 @@ from jumperless_mcp.tool_spec import (
     node,
     number,
 )
+from jumperless_mcp.tooling.values import to_json
 from jumperless_mcp.tools.integers import whole
-from jumperless_mcp.values import to_json
 
 SUBSYSTEM = "probe"
 DEFAULT_WAIT = 30.0

@@ -7,11 +7,11 @@ import re
 from typing import Any
 
 from firmware_api.versions import Family
-from jumperless_mcp import netlist, snapshots
+from jumperless_mcp.bench import netlist, snapshots
 from jumperless_mcp.errors import ArgumentError
-from jumperless_mcp.tool_context import ToolContext
-from jumperless_mcp.tool_runner import ToolFailure
-from jumperless_mcp.tool_spec import (
+from jumperless_mcp.tooling.tool_context import ToolContext
+from jumperless_mcp.tooling.tool_runner import ToolFailure
+from jumperless_mcp.tooling.tool_spec import (
     BOOLEAN,
     INTEGER,
     OMIT,

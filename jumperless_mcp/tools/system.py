@@ -8,11 +8,11 @@ from typing import Any
 
 from firmware_api import nodes
 from firmware_api.versions import Family
-from jumperless_mcp import __version__
 from jumperless_mcp.errors import ArgumentError, ConnectionProblem
-from jumperless_mcp.tool_context import ToolContext
-from jumperless_mcp.tool_runner import ToolFailure
-from jumperless_mcp.tool_spec import BOOLEAN, INTEGER, STRING, Param, ToolSpec, boolean, choice, number
+from jumperless_mcp.tooling.tool_context import ToolContext
+from jumperless_mcp.tooling.tool_runner import ToolFailure
+from jumperless_mcp.tooling.tool_spec import BOOLEAN, INTEGER, STRING, Param, ToolSpec, boolean, choice, number
+from jumperless_mcp.version import __version__
 
 SUBSYSTEM = "system"
 NULLABLE_STRING = {"type": ["string", "null"]}

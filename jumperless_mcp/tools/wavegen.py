@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from firmware_api.calls import DAC_CHANNEL_NAMES
-from jumperless_mcp.tool_context import ToolContext
-from jumperless_mcp.tool_runner import ToolFailure
-from jumperless_mcp.tool_spec import (
+from jumperless_mcp.tooling.tool_context import ToolContext
+from jumperless_mcp.tooling.tool_runner import ToolFailure
+from jumperless_mcp.tooling.tool_spec import (
     BOOLEAN,
     DAC_CHANNELS,
     NUMBER,

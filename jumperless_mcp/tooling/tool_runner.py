@@ -29,8 +29,8 @@ from mcp import types
 from firmware_api.errors import FirmwareError, NonFiniteReading, UnsupportedByFirmware
 from firmware_api.versions import Family
 from jumperless_mcp.errors import ArgumentError, ConnectionProblem, ForbiddenConnection, JumperlessError
-from jumperless_mcp.tool_context import Progress, ToolContext
-from jumperless_mcp.tool_spec import ToolSpec
+from jumperless_mcp.tooling.tool_context import Progress, ToolContext
+from jumperless_mcp.tooling.tool_spec import ToolSpec
 
 log = logging.getLogger("jumperless_mcp.tools")
 SUBSYSTEM_META = "jumperless/subsystem"

@@ -20,12 +20,12 @@ from typing import Any
 
 from mcp import types
 
-from jumperless_mcp.tool_context import Progress
-from jumperless_mcp.tool_directory import ToolDirectory
-from jumperless_mcp.tool_runner import ToolFailure, invalid_argument, schema_violation
-from jumperless_mcp.tool_search import SearchIndex
+from jumperless_mcp.tooling.tool_context import Progress
+from jumperless_mcp.tooling.tool_directory import ToolDirectory
+from jumperless_mcp.tooling.tool_runner import ToolFailure, invalid_argument, schema_violation
+from jumperless_mcp.tooling.tool_search import SearchIndex
 
-log = logging.getLogger("jumperless_mcp.deferred")
+log = logging.getLogger("jumperless_mcp.tooling.deferred")
 
 FORCE_ENV = "YGG_MCP_FORCE_DEFERRED"
 FORCE_VALUES = frozenset({"1", "true", "yes", "on"})

@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass
 import anyio
 
 from firmware_api.versions import Family, FirmwareVersion
-from jumperless_mcp.discovery import BoardPorts
 from jumperless_mcp.errors import (
     BoardDisconnected,
     BoardTimeout,
@@ -29,12 +28,13 @@ from jumperless_mcp.errors import (
     JumperlessError,
     ProtocolError,
 )
-from jumperless_mcp.handshake import identify, main_port_version, repl_port_version
-from jumperless_mcp.serial_link import SerialLink
-from jumperless_mcp.targets import Target
-from jumperless_mcp.transport import Reply, Transport, clean_text
-from jumperless_mcp.transport_oneliner import OneLinerTransport
-from jumperless_mcp.transport_raw_repl import RawReplTransport
+from jumperless_mcp.link.discovery import BoardPorts
+from jumperless_mcp.link.handshake import identify, main_port_version, repl_port_version
+from jumperless_mcp.link.serial_link import SerialLink
+from jumperless_mcp.link.targets import Target
+from jumperless_mcp.link.transport import Reply, Transport, clean_text
+from jumperless_mcp.link.transport_oneliner import OneLinerTransport
+from jumperless_mcp.link.transport_raw_repl import RawReplTransport
 
 log = logging.getLogger(__name__)
 

@@ -33,9 +33,9 @@ import secrets
 import anyio
 
 from jumperless_mcp.errors import ConnectionProblem, ProtocolError
-from jumperless_mcp.serial_link import SerialLink
-from jumperless_mcp.transport import Reply, Transport, error_in, is_compile_error
-from jumperless_mcp.transport_text import escape_source, raw_repl_unsafe
+from jumperless_mcp.link.serial_link import SerialLink
+from jumperless_mcp.link.transport import Reply, Transport, error_in, is_compile_error
+from jumperless_mcp.link.transport_text import escape_source, raw_repl_unsafe
 
 log = logging.getLogger(__name__)
 

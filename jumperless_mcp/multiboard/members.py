@@ -15,18 +15,18 @@ from typing import Any, Protocol
 import anyio
 from mcp import types
 
-from jumperless_mcp.board import Board
-from jumperless_mcp.board_config import board_label
-from jumperless_mcp.config import Config
+from jumperless_mcp.bench.board import Board
 from jumperless_mcp.errors import BoardNotFound, ConnectionProblem, JumperlessError
-from jumperless_mcp.tool_context import Progress, ServerMemory, ToolContext
-from jumperless_mcp.tool_directory import RunnerTools
-from jumperless_mcp.tool_runner import ToolFailure, ToolRunner
-from jumperless_mcp.tool_search import ToolText
-from jumperless_mcp.tool_spec import ToolSpec
+from jumperless_mcp.settings.board_config import board_label
+from jumperless_mcp.settings.config import Config
+from jumperless_mcp.tooling.tool_context import Progress, ServerMemory, ToolContext
+from jumperless_mcp.tooling.tool_directory import RunnerTools
+from jumperless_mcp.tooling.tool_runner import ToolFailure, ToolRunner
+from jumperless_mcp.tooling.tool_search import ToolText
+from jumperless_mcp.tooling.tool_spec import ToolSpec
 from jumperless_mcp.tools import ALL_TOOLS
 
-log = logging.getLogger("jumperless_mcp.federation")
+log = logging.getLogger("jumperless_mcp.multiboard.federation")
 
 PING_TIMEOUT = 2.0  # seconds the `boards` tool waits for each board's fresh ping
 

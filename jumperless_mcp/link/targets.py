@@ -22,9 +22,9 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from jumperless_mcp.discovery import ROLES, BoardPorts, find_boards, sibling_ports
 from jumperless_mcp.errors import ArgumentError, BoardNotFound
-from jumperless_mcp.personas import DEFAULT_PERSONA, EMULATOR_PERSONAS, emulator_selectors
+from jumperless_mcp.link.discovery import ROLES, BoardPorts, find_boards, sibling_ports
+from jumperless_mcp.link.personas import DEFAULT_PERSONA, EMULATOR_PERSONAS, emulator_selectors
 
 ENV_VAR = "JUMPERLESS_PORT"
 TargetSpec = str | Mapping[str, object] | BoardPorts | None

@@ -18,9 +18,9 @@ import anyio
 
 from firmware_api.versions import FirmwareVersion
 from jumperless_mcp.errors import ProtocolError
-from jumperless_mcp.serial_link import SerialLink
-from jumperless_mcp.transport import clean_text
-from jumperless_mcp.transport_raw_repl import interrupt_twice
+from jumperless_mcp.link.serial_link import SerialLink
+from jumperless_mcp.link.transport import clean_text
+from jumperless_mcp.link.transport_raw_repl import interrupt_twice
 
 log = logging.getLogger(__name__)
 

@@ -42,9 +42,9 @@ from firmware_api.errors import FirmwareError
 from firmware_api.replies import parse_traceback
 from firmware_api.versions import Family
 from jumperless_mcp.errors import ProtocolError
-from jumperless_mcp.serial_link import SerialLink
-from jumperless_mcp.transport import TRACEBACK_BLOCK, Reply, Transport, clean_text, is_compile_error
-from jumperless_mcp.transport_text import editor_unsafe, escape_source, line_unsafe
+from jumperless_mcp.link.serial_link import SerialLink
+from jumperless_mcp.link.transport import TRACEBACK_BLOCK, Reply, Transport, clean_text, is_compile_error
+from jumperless_mcp.link.transport_text import editor_unsafe, escape_source, line_unsafe
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ import uvicorn
 from mcp.server.transport_security import TransportSecuritySettings
 from sse_starlette.sse import AppStatus
 
-from jumperless_mcp.config import ConfigError
+from jumperless_mcp.settings.config import ConfigError
 
 log = logging.getLogger("jumperless_mcp.http")
 uvicorn_log = logging.getLogger("uvicorn.error")

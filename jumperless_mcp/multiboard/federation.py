@@ -17,15 +17,15 @@ from typing import Any
 import anyio
 from mcp import types
 
-from jumperless_mcp import deferred
-from jumperless_mcp.board_config import board_label
-from jumperless_mcp.members import Member
-from jumperless_mcp.tool_context import Progress
-from jumperless_mcp.tool_directory import SINGLE_BOARD, ToolDirectory, ToolSource, board_prefix
-from jumperless_mcp.tool_runner import ToolFailure, invalid_argument, schema_violation
-from jumperless_mcp.tool_search import ToolText
+from jumperless_mcp.multiboard.members import Member
+from jumperless_mcp.settings.board_config import board_label
+from jumperless_mcp.tooling import deferred
+from jumperless_mcp.tooling.tool_context import Progress
+from jumperless_mcp.tooling.tool_directory import SINGLE_BOARD, ToolDirectory, ToolSource, board_prefix
+from jumperless_mcp.tooling.tool_runner import ToolFailure, invalid_argument, schema_violation
+from jumperless_mcp.tooling.tool_search import ToolText
 
-log = logging.getLogger("jumperless_mcp.federation")
+log = logging.getLogger("jumperless_mcp.multiboard.federation")
 
 Listener = Callable[[], Awaitable[None]]
 BOARDS_TOOL = "boards"

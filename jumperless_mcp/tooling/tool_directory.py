@@ -21,10 +21,10 @@ from typing import Any, Protocol
 
 from mcp import types
 
-from jumperless_mcp.tool_context import Progress
-from jumperless_mcp.tool_runner import ToolFailure, ToolRunner
-from jumperless_mcp.tool_search import ToolText
-from jumperless_mcp.tool_spec import TOOL_NAME, ToolSpec
+from jumperless_mcp.tooling.tool_context import Progress
+from jumperless_mcp.tooling.tool_runner import ToolFailure, ToolRunner
+from jumperless_mcp.tooling.tool_search import ToolText
+from jumperless_mcp.tooling.tool_spec import TOOL_NAME, ToolSpec
 
 SINGLE_BOARD = ""  # the unprefixed namespace: the only board of a one-board server, and server-level tools
 

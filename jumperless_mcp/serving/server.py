@@ -21,19 +21,20 @@ from mcp import types
 from mcp.server import NotificationOptions, Server, ServerRequestContext
 from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
 
-from jumperless_mcp import __version__, deferred
-from jumperless_mcp.board import Board
-from jumperless_mcp.board_list import SINGLE_NAME, open_bench
-from jumperless_mcp.config import Config, ConfigError
-from jumperless_mcp.federation import Federation
-from jumperless_mcp.members import LocalMember
-from jumperless_mcp.stdio_transport import stdio_streams
-from jumperless_mcp.tool_directory import ToolDirectory
-from jumperless_mcp.tool_runner import ToolRunner
-from jumperless_mcp.tool_spec import ToolSpec
+from jumperless_mcp.bench.board import Board
+from jumperless_mcp.multiboard.board_list import SINGLE_NAME, open_bench
+from jumperless_mcp.multiboard.federation import Federation
+from jumperless_mcp.multiboard.members import LocalMember
+from jumperless_mcp.serving.stdio_transport import stdio_streams
+from jumperless_mcp.settings.config import Config, ConfigError
+from jumperless_mcp.tooling import deferred
+from jumperless_mcp.tooling.tool_directory import ToolDirectory
+from jumperless_mcp.tooling.tool_runner import ToolRunner
+from jumperless_mcp.tooling.tool_spec import ToolSpec
 from jumperless_mcp.tools import ALL_TOOLS
+from jumperless_mcp.version import __version__
 
-log = logging.getLogger("jumperless_mcp.server")
+log = logging.getLogger("jumperless_mcp.serving.server")
 
 INSTRUCTIONS = """\
 Tools for Jumperless V5 boards: breadboards whose connections are analog crossbar switches, with DACs,
@@ -206,7 +207,7 @@ async def serve_http(
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve every configured board over Streamable HTTP at config.http (`/mcp`) until cancelled."""
-    from jumperless_mcp import http_serve
+    from jumperless_mcp.serving import http_serve
 
     address = config.http_address()
     if address is None:

@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from jumperless_mcp.board import Board
-from jumperless_mcp.config import Config
+from jumperless_mcp.bench.board import Board
+from jumperless_mcp.settings.config import Config
 
 Progress = Callable[[float, float | None, str], Awaitable[None]]
 

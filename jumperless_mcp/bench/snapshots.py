@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from firmware_api import nodes
 from firmware_api.calls import DAC_CHANNEL_NAMES
 from firmware_api.versions import Family
-from jumperless_mcp import netlist
+from jumperless_mcp.bench import netlist
 
 if TYPE_CHECKING:
-    from jumperless_mcp.board import Board
+    from jumperless_mcp.bench.board import Board
 
 STATE_POWER_KEYS = {"dac0": "DAC0", "dac1": "DAC1", "top_rail": "TOP_RAIL", "bottom_rail": "BOTTOM_RAIL"}
 STATE_SECTIONS = ("power", "nets", "gpio", "overlays")

@@ -27,14 +27,14 @@ from firmware_api.calls import build_call, family_of
 from firmware_api.catalog import CATALOG, ArgKind, Firmware, Function, Returns, functions
 from firmware_api.errors import FirmwareError, FirmwareNameError, UnsupportedByFirmware
 from firmware_api.versions import Family, FirmwareVersion
+from jumperless_mcp.bench.steps import Step, new_nonce, parse_values, render
 from jumperless_mcp.errors import ArgumentError, ForbiddenConnection, JumperlessError
-from jumperless_mcp.session import Health, Session
-from jumperless_mcp.steps import Step, new_nonce, parse_values, render
-from jumperless_mcp.targets import Target, TargetSpec
-from jumperless_mcp.transport import Reply, clean_text
+from jumperless_mcp.link.session import Health, Session
+from jumperless_mcp.link.targets import Target, TargetSpec
+from jumperless_mcp.link.transport import Reply, clean_text
 
 if TYPE_CHECKING:  # what editors and type checkers see of the methods _make_methods() adds (generated)
-    from jumperless_mcp.board_methods import BatchMethods, BoardMethods
+    from jumperless_mcp.bench.board_methods import BatchMethods, BoardMethods
 else:
     BoardMethods = BatchMethods = object
 

@@ -22,13 +22,13 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from mcp_types import CONNECTION_CLOSED, INVALID_REQUEST, REQUEST_TIMEOUT
 
-from jumperless_mcp import deferred
-from jumperless_mcp.federation import BOARDS_TOOL
-from jumperless_mcp.tool_context import Progress
-from jumperless_mcp.tool_runner import ERROR_META, SUBSYSTEM_META, ToolFailure, error_details
-from jumperless_mcp.tool_search import ToolText
+from jumperless_mcp.multiboard.federation import BOARDS_TOOL
+from jumperless_mcp.tooling import deferred
+from jumperless_mcp.tooling.tool_context import Progress
+from jumperless_mcp.tooling.tool_runner import ERROR_META, SUBSYSTEM_META, ToolFailure, error_details
+from jumperless_mcp.tooling.tool_search import ToolText
 
-log = logging.getLogger("jumperless_mcp.federation")
+log = logging.getLogger("jumperless_mcp.multiboard.federation")
 
 HIDDEN_TOOLS = frozenset({BOARDS_TOOL, *deferred.META_TOOLS})
 BACKOFF_START, BACKOFF_MAX = 0.5, 10.0  # seconds between reconnection attempts, doubling

@@ -24,13 +24,13 @@ from typing import Any
 
 import anyio
 
-from jumperless_mcp.board_config import SINGLE_NAME, BoardEntry, board_label
-from jumperless_mcp.config import Config, ConfigError
-from jumperless_mcp.discovery import BoardPorts, find_boards
-from jumperless_mcp.federation import WATCH_INTERVAL, Federation
-from jumperless_mcp.members import LocalMember, Member
+from jumperless_mcp.link.discovery import BoardPorts, find_boards
+from jumperless_mcp.multiboard.federation import WATCH_INTERVAL, Federation
+from jumperless_mcp.multiboard.members import LocalMember, Member
+from jumperless_mcp.settings.board_config import SINGLE_NAME, BoardEntry, board_label
+from jumperless_mcp.settings.config import Config, ConfigError
 
-log = logging.getLogger("jumperless_mcp.federation")
+log = logging.getLogger("jumperless_mcp.multiboard.federation")
 
 SETTLE = 0.1  # seconds between the two reads of a changed config file that must agree before it is applied
 SETTLE_TRIES = 5  # reads that disagree before giving up until the next watch round
@@ -82,7 +82,7 @@ def unsafe_changes(old: list[BoardEntry], new: list[BoardEntry], config: Config)
 
 def member_for(entry: BoardEntry) -> Member:
     if entry.remote:
-        from jumperless_mcp.remote_board import RemoteBoard
+        from jumperless_mcp.multiboard.remote_board import RemoteBoard
 
         return RemoteBoard(
             entry.name, entry.selector, entry.token, timeout=entry.config.timeout, read_only=entry.config.read_only

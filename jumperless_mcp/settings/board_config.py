@@ -41,8 +41,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from jumperless_mcp.config import RELATED_KEYS, Config, ConfigError, ConfigFile, convert_setting
-from jumperless_mcp.personas import DEFAULT_PERSONA, EMULATOR_PERSONAS, emulator_selectors
+from jumperless_mcp.link.personas import DEFAULT_PERSONA, EMULATOR_PERSONAS, emulator_selectors
+from jumperless_mcp.settings.config import RELATED_KEYS, Config, ConfigError, ConfigFile, convert_setting
 
 SINGLE_NAME = "board"  # the member name when the server drives one board it was not given a name for
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")

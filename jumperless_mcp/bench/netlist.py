@@ -18,7 +18,7 @@ from firmware_api.errors import ArgumentError
 from firmware_api.versions import Family
 
 if TYPE_CHECKING:
-    from jumperless_mcp.board import Board, ConnectionResult
+    from jumperless_mcp.bench.board import Board, ConnectionResult
 
 Pair = tuple[int, int]
 SPECIAL_NET_OF = {node_id: number for number, (_, node_id) in nodes.SPECIAL_NETS.items()}

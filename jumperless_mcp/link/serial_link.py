@@ -22,7 +22,7 @@ import serial
 import serial_asyncio_fast
 
 from jumperless_mcp.errors import BoardBusy, BoardDisconnected, BoardNotFound
-from jumperless_mcp.port_lock import PortLock
+from jumperless_mcp.link.port_lock import PortLock
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 from firmware_api import calls, nodes
 from firmware_api.catalog import REQUIRED, Arg, ArgKind, Function, by_name
 from firmware_api.versions import Family, FirmwareVersion
-from jumperless_mcp.values import to_json
+from jumperless_mcp.tooling.values import to_json
 
 if TYPE_CHECKING:
-    from jumperless_mcp.tool_context import ToolContext
+    from jumperless_mcp.tooling.tool_context import ToolContext
 
 Runner = Callable[["ToolContext", dict[str, Any]], Awaitable[dict[str, Any]]]
 TOOL_NAME = re.compile(r"^[a-z0-9_]{1,64}$")

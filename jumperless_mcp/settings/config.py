@@ -17,7 +17,7 @@ Linux), or the path in `JUMPERLESS_CONFIG` / `--config`. Every top-level key has
 
 Several boards (a federation) are listed in `[boards.NAME]` tables; the file is the only place for them
 besides `--board NAME=SELECTOR` flags, which replace the file's list when given. The schema is in
-`jumperless_mcp.board_config`:
+`jumperless_mcp.settings.board_config`:
 
     [boards.bench-a]
     port = "usb:1-1.4"
@@ -45,7 +45,7 @@ from platformdirs import PlatformDirs
 from jumperless_mcp.errors import ArgumentError
 
 if TYPE_CHECKING:
-    from jumperless_mcp.board_config import BoardEntry
+    from jumperless_mcp.settings.board_config import BoardEntry
 
 FIRMWARE_MIN_VOLTS, FIRMWARE_MAX_VOLTS = -8.0, 8.0
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -115,7 +115,7 @@ class Config:
 
 def check_port(text: str) -> None:
     """A port setting in one of the forms `targets` knows, or a path; a typo is a ConfigError with a hint."""
-    from jumperless_mcp.targets import Target  # the port forms live there; it needs pyserial's port listing
+    from jumperless_mcp.link.targets import Target  # the port forms live there; it needs pyserial's port listing
 
     try:
         Target(text)
@@ -326,7 +326,7 @@ def load(
         origin = next((sources[k] for k in RELATED_KEYS.get(exc.parameter, (exc.parameter,)) if k in sources), None)
         raise exc.located(origin) from None
 
-    from jumperless_mcp import board_config
+    from jumperless_mcp.settings import board_config
 
     if board_flags:
         boards = board_config.from_flags(board_flags, config, environ)  # type: ignore[arg-type]
