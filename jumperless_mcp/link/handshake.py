@@ -1,8 +1,10 @@
 """Find out what is on the other end of a port: the firmware version, and which port it is.
 
-Main port (§9): DLE (stop an LED dump), CR, settle, flush, then `?` -> `Jumperless firmware
-version: X`. If nothing answers, a bare newline (line-buffered input), then Ctrl-Q x8 (stuck in
-the on-board REPL, or a 5.3.x program: its check reads through everything pending to a Ctrl-Q)
+Main port (§9): DLE (stop an LED dump), CR, flush, then `?` -> `Jumperless firmware version: X`, awaited
+with no settling pause: DLE takes effect before `?` is read (5.3.2.4 main.cpp handles DLE in its command switch,
+after a help probe that only peeks at the next byte, here CR; JumperlOS acts on it in band), and the reply pattern
+skips any LED-dump text still in flight. If nothing answers, a bare newline (line-buffered input), then
+Ctrl-Q x8 (stuck in the on-board REPL, or a 5.3.x program: its check reads through everything pending to a Ctrl-Q)
 and ask again. A JumperlOS program cannot be stopped that way: its check only looks at the first
 pending byte (P2), which by then is our DLE; the REPL port's lone Ctrl-C does it (the session
 tries that port when the main port is silent). REPL port: Ctrl-C on its own, twice, then Ctrl-B
@@ -40,8 +42,7 @@ async def _ask_version(link: SerialLink, wait: float) -> FirmwareVersion | None:
 
 async def main_port_version(link: SerialLink, *, time_scale: float = 1.0, patient: bool = True) -> FirmwareVersion:
     """The firmware version from the main port, unsticking the board if needed."""
-    await link.write(b"\x10\r")
-    await anyio.sleep(0.2 * time_scale)
+    await link.write(b"\x10\r")  # stop an LED dump; `?` follows at once: the reply is awaited, not a settle
     await link.discard_pending()
     wait = max(0.5, 1.5 * time_scale)  # a virtual board's faster timers answer sooner; hardware keeps 1.5 s
     version = await _ask_version(link, wait)
@@ -57,7 +58,7 @@ async def main_port_version(link: SerialLink, *, time_scale: float = 1.0, patien
         version = await _ask_version(link, wait)
     if version is None:
         raise ProtocolError(f"{link.device}: no 'Jumperless firmware version' reply to '?'")
-    await link.read_quiet(0.05, limit=0.5)  # the rest of the reply (prompt, echo)
+    await link.discard_pending()  # anything that came with the reply (an LED dump's tail)
     return version
 
 
