@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +150,23 @@ def test_a_client_asking_for_deferred_tools_gets_discovery_mode_over_stdio(tmp_p
     finally:
         _, stderr = server.close()
     assert "tools/list in discovery mode: client capability experimental.x-deferred-tools" in stderr
+
+
+def test_lines_longer_than_a_pipe_buffer_go_both_ways_and_a_slow_reader_loses_nothing(tmp_path: Path) -> None:
+    """The event loop reads and writes the pipes itself: a request line far above asyncio's default 64 KiB
+    limit is read whole, and an answer larger than the pipe buffer waits for a client that reads late."""
+    server = RawServer(tmp_path, "--port", "emulator", "--board", "b=emulator", "--board", "c=emulator")
+    try:
+        initialize(server)
+        padded = server.request(2, "ping", {"_meta": {"pad": "x" * 300_000}})
+        assert padded["result"] == {}
+        server.send({"jsonrpc": "2.0", "id": 3, "method": "tools/list", "params": {}})
+        time.sleep(0.5)  # the server's answer fills the pipe and must wait for us, not be cut or dropped
+        tools = server.receive(3)["result"]["tools"]
+        assert len(server.lines[-1]) > 65_536, "the answer should be larger than a pipe buffer"
+        assert len(tools) > 100 and all("inputSchema" in tool for tool in tools)
+        assert server.request(4, "ping")["result"] == {}
+    finally:
+        rest, stderr = server.close()
+    assert server.process.returncode == 0, stderr
+    assert rest == ""
