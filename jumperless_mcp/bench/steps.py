@@ -75,28 +75,43 @@ def split_output(stdout: str, nonce: str = SIZING_NONCE) -> tuple[dict[int, str]
     reply is not what was asked for: ProtocolError, never "the last one wins". (A chunk of a long request
     starts past index 0; a skipped index leaves the calls from there on without a result.)
     """
-    ours = re.compile(re.escape(f"{RESULT_TAG}{nonce}") + r"(\d+):")
+    prefix = f"{RESULT_TAG}{nonce}"
     results: dict[int, str] = {}
     printed: dict[int, str] = {}
     pending: list[str] = []
     for line in stdout.replace("\r\n", "\n").replace("\r", "").split("\n"):
-        tag = ours.search(line)
+        tag = _find_tag(line, prefix)
         if tag is None:
             if line.strip():
                 pending.append(line)
             continue
-        index = int(tag.group(1))
+        start, end, index = tag
         if results and index <= max(results):
             raise ProtocolError(
                 f"the reply holds a second result for call {index}, or results out of order: "
                 "something printed a line that imitates this request's results"
             )
-        if line[: tag.start()].strip():
-            pending.append(line[: tag.start()])
-        results[index] = line[tag.end() :]
+        if line[:start].strip():
+            pending.append(line[:start])
+        results[index] = line[end:]
         printed[index] = "\n".join(pending)
         pending = []
     return results, printed
+
+
+_INDEX = re.compile(r"(\d+):")
+
+
+def _find_tag(line: str, prefix: str) -> tuple[int, int, int] | None:
+    """(start, end, index) of the first `<prefix><index>:` in the line. A plain search for the nonce's prefix,
+    not a regex built for each request's nonce (compiling one cost more than the rest of the parse)."""
+    at = line.find(prefix)
+    while at >= 0:
+        digits = _INDEX.match(line, at + len(prefix))
+        if digits is not None:
+            return at, digits.end(), int(digits.group(1))
+        at = line.find(prefix, at + 1)
+    return None
 
 
 def parse_values(

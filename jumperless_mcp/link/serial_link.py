@@ -26,6 +26,7 @@ from jumperless_mcp.link.port_lock import PortLock
 
 log = logging.getLogger(__name__)
 
+Marker = bytes | tuple[bytes, ...] | re.Pattern[bytes]  # tuples and bytes need no regex built per request
 BAUDRATE = 115200  # USB CDC ignores it, but 1200 would reboot the RP2350 into its bootloader (§1.6)
 
 
@@ -161,8 +162,9 @@ class SerialLink:
         if not self._buffer:
             self._check()
 
-    async def read_until(self, marker: bytes | re.Pattern[bytes], timeout: float | None = None) -> bytes:
-        """Everything up to and including the first match; the rest stays buffered.
+    async def read_until(self, marker: Marker, timeout: float | None = None) -> bytes:
+        """Everything up to and including the first match (of any of the markers in a tuple: the earliest);
+        the rest stays buffered.
 
         With a timeout, raises TimeoutError (the buffer is kept) if the marker does not arrive in time;
         without one, the caller's own deadline bounds the wait.
@@ -172,7 +174,7 @@ class SerialLink:
         with anyio.fail_after(timeout):
             return await self._read_until(marker)
 
-    async def _read_until(self, marker: bytes | re.Pattern[bytes]) -> bytes:
+    async def _read_until(self, marker: Marker) -> bytes:
         searched = 0
         while True:
             end = _match_end(self._buffer, marker, searched)
@@ -180,8 +182,9 @@ class SerialLink:
                 data = bytes(self._buffer[:end])
                 del self._buffer[:end]
                 return data
-            if isinstance(marker, bytes):
-                searched = max(0, len(self._buffer) - len(marker) + 1)
+            if not isinstance(marker, re.Pattern):
+                longest = len(marker) if isinstance(marker, bytes) else max(map(len, marker))
+                searched = max(0, len(self._buffer) - longest + 1)
             await self._more()
 
     async def skip_until(self, markers: tuple[bytes, ...]) -> bytes:
@@ -234,9 +237,12 @@ def _close_abandoned(opening: asyncio.Future[serial.Serial]) -> None:
             opening.result().close()
 
 
-def _match_end(buffer: bytearray, marker: bytes | re.Pattern[bytes], start: int = 0) -> int | None:
+def _match_end(buffer: bytearray, marker: Marker, start: int = 0) -> int | None:
     if isinstance(marker, bytes):
         index = buffer.find(marker, start)
         return None if index < 0 else index + len(marker)
+    if isinstance(marker, tuple):
+        found = [(index, len(m)) for m in marker if (index := buffer.find(m, start)) >= 0]
+        return None if not found else sum(min(found))
     found = marker.search(buffer)
     return None if found is None else found.end()

@@ -80,17 +80,17 @@ class RawReplTransport(Transport):
         self._outstanding = True  # from here on, a reply may be in flight
         await self.link.write("\n".join([f"print('\\x02'+'{nonce}')", *statements]).encode() + b"\x04")
         start = b"\x02" + nonce.encode() + b"\n"
-        opening = re.compile(b"OK(?:" + re.escape(start) + b"|\x04)")
+        opening = (b"OK" + start, b"OK\x04")  # whichever comes first
         while True:
-            head = await self.link.read_until(opening, _FOREVER)
+            head = await self.link.read_until(opening)
             ours = head.endswith(start)
             if head[: head.rfind(b"OK")]:
                 log.debug("ignored %r before OK", head[: head.rfind(b"OK")][-200:])
-            stdout = (await self.link.read_until(b"\x04", _FOREVER))[:-1] if ours else b""
-            stderr = await self.link.read_until(END, _FOREVER)
+            stdout = (await self.link.read_until(b"\x04"))[:-1] if ours else b""
+            stderr = await self.link.read_until(END)
             if not stderr.endswith(b">"):
                 log.info("%s: the code ended with SystemExit; the board soft-rebooted its VM", self.link.device)
-                await self.link.read_until(RAW_PROMPT, _FOREVER)
+                await self.link.read_until(RAW_PROMPT)
                 stderr = stderr[: -len(b"soft reboot\r\n")] + b">"
             error_text = stderr[:-2].decode("utf-8", "replace")
             error = error_in(error_text)
@@ -108,7 +108,7 @@ class RawReplTransport(Transport):
             return False
         await self.link.write(b"\x03")
         with anyio.move_on_after(0.5):
-            await self.link.read_until(b"\x04>", _FOREVER)  # the interrupted run ends its reply
+            await self.link.read_until(b"\x04>")  # the interrupted run ends its reply
         await self.start()
         nonce = secrets.token_hex(4)
         with anyio.fail_after(ENTER_TIMEOUT):
@@ -138,4 +138,3 @@ async def interrupt_twice(link: SerialLink) -> None:
 
 
 INTERRUPT_GAP = 0.03  # past the firmware's 20 ms interrupt debounce, with room for USB scheduling
-_FOREVER = 1e9  # execute() is bounded by the session's per-call timeout
