@@ -20,11 +20,10 @@ from firmware_api.values import GPIODirection, GPIOPull, GPIOState, ProbeButton
 from firmware_api.versions import Family, FirmwareVersion
 from jumperless_mcp.emulator.circuit import Circuit
 from jumperless_mcp.emulator.floats import float_repr, to_float32
-from jumperless_mcp.emulator.logic_analyzer import AnalyzerSettings
-from jumperless_mcp.emulator.oled_screens import Screens
 from jumperless_mcp.emulator.parts import Resistor
-from jumperless_mcp.emulator.routing import Bridge, Netlist
-from jumperless_mcp.emulator.usb_audio import AudioSettings
+from jumperless_mcp.emulator.retained_state import AnalyzerSettings, AudioSettings, Screens
+from jumperless_mcp.emulator.routing import Netlist
+from jumperless_mcp.emulator.slotfiles import SlotFiles, SlotState
 
 NUM_SLOTS = 8
 SHUNT_OHMS = 2.0  # ISENSE+ to ISENSE- (DOCS: the two ends of a 2 ohm shunt)
@@ -154,12 +153,6 @@ class Elements:
     sources: list[tuple[int, float, float]]  # node, volts, ohms
 
 
-@dataclass
-class SlotState:
-    bridges: list[Bridge] = field(default_factory=list)
-    power: dict[str, float] | None = None  # JumperlOS keeps rail and DAC voltages per slot
-
-
 class ProbeInput:
     """Probe touches, buttons, switch and clickwheel: events a test scripts, the firmware consumes."""
 
@@ -230,11 +223,12 @@ class BoardModel:
         self.parts = list(parts or [])
         self.adc_noise = adc_noise
         self.random = random.Random(seed)
-        self.slots = [SlotState() for _ in range(NUM_SLOTS)]
         self.current_slot = 0
         self.no_free_path: set[frozenset[int]] = set()  # see VirtualBoard.block_path
         self.netlist = Netlist(self.family, no_free_path=self.no_free_path)
         self.power = {"dac0": 0.0, "dac1": 0.0, "top_rail": 3.3, "bottom_rail": 0.0}
+        self.slot_files = SlotFiles(self.family, fs_root)
+        self.slots = self.slot_files.load_all(NUM_SLOTS, self.power)
         self.gpio = [GpioPin() for _ in range(10)]
         self.gpio[8].direction = GPIODirection.OUTPUT  # UART TX idles as an output
         self.gpio[8].latch = True
@@ -261,9 +255,6 @@ class BoardModel:
         self.raw_crossbar: list[tuple[int, int, int, int]] = []
         self.main_port_writer: Callable[[str], None] = lambda text: None
         self.main_port_waiter: Callable[[Callable[[float], None]], None] | None = None
-        from jumperless_mcp.emulator import slotfiles  # local: slotfiles needs BoardModel's types
-
-        slotfiles.load_all(self)
         self.load_slot(0)
         self.snapshot("boot")
 
@@ -277,12 +268,10 @@ class BoardModel:
         self.entry_state = self.capture()
 
     def save_slot(self, slot: int | None = None) -> int:
-        from jumperless_mcp.emulator import slotfiles
-
         target = self.current_slot if slot is None or slot == -1 else slot
         if 0 <= target < NUM_SLOTS:
             self.slots[target] = SlotState(list(self.netlist.bridges), dict(self.power))
-            slotfiles.save(self, target)
+            self.slot_files.save(target, self.netlist, self.power, self.net_color)
         return target
 
     def capture(self) -> SlotState:

@@ -37,6 +37,7 @@ from jumperless_mcp.emulator.mp_modules import (
 )
 from jumperless_mcp.emulator.mp_stdio import ByteSource, Console
 from jumperless_mcp.emulator.reprs import mp_repr, mp_str
+from jumperless_mcp.emulator.tracebacks import format_traceback
 
 if TYPE_CHECKING:
     from jumperless_mcp.emulator.board import BoardModel
@@ -247,8 +248,6 @@ class Dialect:
         exec(compile(source, filename, "exec"), self.globals if globals_ is None else globals_, locals_)  # type: ignore[arg-type]
 
     def _print_exception(self, exc: BaseException, stream: object = None, /) -> None:
-        from jumperless_mcp.emulator.runtime import format_traceback
-
         text = format_traceback(exc)
         if stream is None:
             self.host.write(text)

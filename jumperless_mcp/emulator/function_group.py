@@ -1,7 +1,8 @@
 """What the classes implementing the firmware's functions share: the board, the caller, the firmware table.
 
-Each class (`JumperlessModule`, `GpioFunctions`, `OledFunctions`, ...) defines public methods named as the
-firmware's functions; `JumperlessModule.namespace()` binds every name of the firmware table to one of them.
+Each class (`ConnectionFunctions`, `AnalogFunctions`, `GpioFunctions`, `OledFunctions`, ...: one module per
+family, `*_functions.py`) defines public methods named as the firmware's functions; `JumperlessModule.namespace()`
+(`module.py`) binds every name of the firmware table to one of them.
 Helpers start with `_` so they can never be taken for a firmware function.
 """
 
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from firmware_api.versions import FirmwareVersion
 from jumperless_mcp.emulator import strict
 
-if TYPE_CHECKING:  # board.py imports the state classes of the function groups
+if TYPE_CHECKING:
     from firmware_api.signatures import Tree
     from jumperless_mcp.emulator.board import BoardModel
 

@@ -9,22 +9,10 @@ so its tree has no la_* names at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from jumperless_mcp.emulator.function_group import FunctionGroup
+from jumperless_mcp.emulator.retained_state import AnalyzerSettings
 
 CONTINUOUS_SAMPLES = 0x7FFFFFFF  # jl_la_start_continuous_capture's "continuous"
-
-
-@dataclass
-class AnalyzerSettings:
-    """LogicAnalyzer's fields the Python API sets (LogicAnalyzer.h :35-38); running = getIsRunning()."""
-
-    sample_rate_hz: int = 0
-    num_samples: int = 0
-    d_mask: int = 0
-    a_mask: int = 0
-    running: bool = False
 
 
 class LogicAnalyzerFunctions(FunctionGroup):

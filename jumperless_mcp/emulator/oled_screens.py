@@ -12,50 +12,16 @@ filled integers, plus `box` from `oledgui.py`), and our own JSON layout for /scr
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 
 from jumperless_mcp.emulator import strict
 from jumperless_mcp.emulator.filesystem import BoardFiles
 from jumperless_mcp.emulator.function_group import FunctionGroup
+from jumperless_mcp.emulator.retained_state import Element, Screens
 
-SCREEN_POOL = 8
 STRING_PROPS = frozenset({"text", "font"})
 INT_PROPS = frozenset({"x", "y", "w", "h", "z", "size", "visible", "anchor", "halign", "valign", "shape", "filled",
                        "box"})  # fmt: skip
-
-
-@dataclass
-class Element:
-    kind: str  # "text" or "shape"
-    props: dict[str, int | str] = field(default_factory=dict)
-
-
-@dataclass
-class Screens:
-    """The OledGui state: it lives in the firmware's C heap, so it survives a soft reset (not a power cycle)."""
-
-    screens: dict[int, list[Element]] = field(default_factory=dict)
-    active: int | None = None
-    persistent: int | None = None
-    variables: dict[str, str | float] = field(default_factory=dict)
-
-    def new(self) -> int:
-        free = next((h for h in range(1, SCREEN_POOL + 1) if h not in self.screens), 0)
-        if free:
-            self.screens[free] = []
-        return free
-
-    def element(self, handle: int) -> Element | None:
-        elements = self.screens.get((handle >> 8) & 0xFF) if handle >= 0 else None
-        index = handle & 0xFF
-        return elements[index] if elements is not None and index < len(elements) else None
-
-    def add(self, screen: int, element: Element) -> int:
-        elements = self.screens.get(screen)
-        if elements is None or len(elements) > 0xFF:
-            return -1
-        elements.append(element)
-        return (screen << 8) | (len(elements) - 1)
 
 
 class OledScreenFunctions(FunctionGroup):

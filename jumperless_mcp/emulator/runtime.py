@@ -15,24 +15,20 @@ import ctypes
 import sys
 import threading
 import time
-import traceback
 import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from firmware_api import python_ast
-from firmware_api.versions import Family
-from jumperless_mcp.emulator import mp_errors
 from jumperless_mcp.emulator.dialect import Dialect
-from jumperless_mcp.emulator.floats import running_family, set_running_family
+from jumperless_mcp.emulator.floats import set_running_family
 from jumperless_mcp.emulator.module import JumperlessModule
-from jumperless_mcp.emulator.mp_import import BoardImporter
 from jumperless_mcp.emulator.reprs import mp_repr
+from jumperless_mcp.emulator.tracebacks import USER_FILENAMES, format_traceback
 
 if TYPE_CHECKING:
     from jumperless_mcp.emulator.board import BoardModel
 
-USER_FILENAMES = ("<stdin>", "<string>")
 ESCALATE_AFTER = 0.2  # seconds an interrupt may wait for a line event before it is forced
 INTERRUPT, SOFT_RESET = "interrupt", "soft_reset"  # what the board's input check may ask for
 ECHO_NAME = "__repl_echo__"
@@ -283,28 +279,3 @@ def _absorb_pending_interrupt() -> None:
             pass
     except BaseException:  # an interrupt meant for code that has already ended
         pass
-
-
-def format_traceback(exc: BaseException) -> str:
-    """A MicroPython-style traceback: the board code's own frames (typed in or imported), `Type: message`."""
-    lines = ["Traceback (most recent call last):"]
-    if isinstance(exc, SyntaxError):
-        lines.append(f'  File "{exc.filename or "<stdin>"}", line {exc.lineno or 1}')
-        lines.append("SyntaxError: invalid syntax")
-        return "\n".join(lines) + "\n"
-    for frame, line_number in traceback.walk_tb(exc.__traceback__):
-        code = frame.f_code
-        if code.co_filename in USER_FILENAMES or _is_board_code(frame):
-            where = "<module>" if code.co_name == "<module>" else code.co_name
-            lines.append(f'  File "{code.co_filename}", line {line_number}, in {where}')
-    if len(lines) == 1:
-        lines.append('  File "<stdin>", line 1, in <module>')
-    family = running_family() or Family.JUMPERLOS
-    lines.append(f"{mp_errors.type_name(exc)}: {mp_errors.message(exc, family)}")
-    return "\n".join(lines) + "\n"
-
-
-def _is_board_code(frame: types.FrameType) -> bool:
-    """Code the VM runs has the VM's builtins, whose `__import__` is the board's importer."""
-    vm_builtins = frame.f_globals.get("__builtins__")
-    return isinstance(vm_builtins, dict) and isinstance(vm_builtins.get("__import__"), BoardImporter)

@@ -9,23 +9,12 @@ usb_audio_setup comment's default).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from jumperless_mcp.emulator import strict
 from jumperless_mcp.emulator.function_group import FunctionGroup
+from jumperless_mcp.emulator.retained_state import AudioSettings
 
 _COUNTERS = ("frames_sent", "fifo_overflow", "adc_overrun", "late_irq", "resyncs", "probe_pauses", "claim_fail",
              "init_fail")  # fmt: skip
-
-
-@dataclass
-class AudioSettings:
-    enabled: bool = False
-    left: int = 0
-    right: int = 1
-    full_scale: float = 8.0
-    dc_block: bool = True
-    sample_rate: int = 16_000
 
 
 class UsbAudioFunctions(FunctionGroup):
