@@ -36,7 +36,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from jumperless_mcp.bench.board import Pending'''
+    from jumperless_mcp.bench.pending import Pending'''
 
 
 def annotation(value: object) -> str:

@@ -2,7 +2,8 @@
 
 Owns: `Board` and `Batch` (every firmware function as a method, made from the catalog, batched into one round
 trip), their statically visible signatures (`board_methods`, generated), the net model read back from the board
-(`netlist`), board state snapshots (`snapshots`) and the statements a call is framed into (`steps`).
+(`netlist`), board state snapshots (`snapshots`), the statements a call is framed into (`steps`) and the
+placeholder a batched call returns (`pending`).
 
 May import: `link`, `firmware_api`, `jumperless_mcp.errors`.
 """

@@ -27,6 +27,7 @@ from firmware_api.calls import build_call, family_of
 from firmware_api.catalog import CATALOG, ArgKind, Firmware, Function, Returns, functions
 from firmware_api.errors import FirmwareError, FirmwareNameError, UnsupportedByFirmware
 from firmware_api.versions import Family, FirmwareVersion
+from jumperless_mcp.bench.pending import Pending
 from jumperless_mcp.bench.steps import Step, new_nonce, parse_values, render
 from jumperless_mcp.errors import ArgumentError, ForbiddenConnection, JumperlessError
 from jumperless_mcp.link.session import Health, Session
@@ -71,31 +72,6 @@ class ConnectionResult:
                 "and bridges it has no free path for"
             )
         return f"{pair} is still connected (another bridge of the same net may join them)"
-
-
-class Pending:
-    """The result of a call recorded in a batch; `.value` once the batch has run."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self._value: object = None
-        self._done = False
-
-    @property
-    def done(self) -> bool:
-        return self._done
-
-    @property
-    def value(self) -> Any:
-        if not self._done:
-            raise JumperlessError(f"{self.label}: the batch has not run (or stopped before this call)")
-        return self._value
-
-    def _set(self, value: object) -> None:
-        self._value, self._done = value, True
-
-    def __repr__(self) -> str:
-        return f"<Pending {self.label}: {self._value!r}>" if self._done else f"<Pending {self.label}>"
 
 
 class Board(BoardMethods):

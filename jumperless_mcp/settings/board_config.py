@@ -37,12 +37,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from jumperless_mcp.link.personas import DEFAULT_PERSONA, EMULATOR_PERSONAS, emulator_selectors
-from jumperless_mcp.settings.config import RELATED_KEYS, Config, ConfigError, ConfigFile, convert_setting
+from jumperless_mcp.settings.config_file import ConfigFile
+from jumperless_mcp.settings.model import RELATED_KEYS, BoardEntry, Config, ConfigError, convert_setting
 
 SINGLE_NAME = "board"  # the member name when the server drives one board it was not given a name for
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
@@ -56,27 +57,6 @@ REMOTE_ONLY = ("url", "token", "token_env")
 BOARD_KEYS = tuple(sorted({*LIMIT_KEYS, *LOCAL_ONLY, *REMOTE_ONLY}))
 REMOTE_KEYS = ", ".join(k for k in BOARD_KEYS if k not in LOCAL_ONLY)
 LOCAL_KEYS = ", ".join(k for k in BOARD_KEYS if k not in REMOTE_ONLY)
-
-
-@dataclass(frozen=True)
-class BoardEntry:
-    """One board of the federation; `config` is the server's settings with this board's overrides."""
-
-    name: str
-    selector: str
-    config: Config
-    token: str | None = field(default=None, repr=False)
-    origin: str = ""
-    written: frozenset[str] = field(default=frozenset(), compare=False, repr=False)  # keys of its own file table
-
-    @property
-    def remote(self) -> bool:
-        return self.selector.startswith(("http://", "https://"))
-
-    @property
-    def prefix(self) -> str:
-        """The start of this board's wire names: `bench-a` gives `bench_a`."""
-        return self.name.replace("-", "_")
 
 
 def board_label(name: str) -> str:
