@@ -16,7 +16,11 @@ The package's layers, each a subpackage that imports only the ones below it:
     emulator/     the virtual board, apart from the host; started only as a target
 """
 
-from jumperless_mcp.bench.board import Batch, Board, ConnectionResult, Pending
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from jumperless_mcp.errors import (  # the exceptions a bench script catches
     ArgumentError,
     BoardBusy,
@@ -38,6 +42,12 @@ from jumperless_mcp.errors import (  # the exceptions a bench script catches
     UnsupportedByFirmware,
 )
 from jumperless_mcp.version import __version__
+
+if TYPE_CHECKING:
+    from jumperless_mcp.bench.board import Batch, Board, ConnectionResult, Pending
+
+_BENCH = ("Batch", "Board", "ConnectionResult", "Pending")  # imported on first use: the command line's
+# start-up (and `jumperless-mcp ports`) need not load the bench layer before it parses its arguments
 
 __all__ = [
     "ArgumentError",
@@ -64,3 +74,15 @@ __all__ = [
     "UnsupportedByFirmware",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _BENCH:
+        raise AttributeError(f"module 'jumperless_mcp' has no attribute {name!r}")
+    value = getattr(importlib.import_module("jumperless_mcp.bench.board"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

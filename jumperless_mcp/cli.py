@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import json
 import logging
 import os
@@ -196,6 +197,14 @@ def run_ports(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    gc.disable()  # start-up builds a large heap that lives as long as the server: collecting it as it grows
+    try:  # only costs time (the server freezes it and re-enables collection once it is up: `settle_heap`)
+        return _serve(args)
+    finally:
+        gc.enable()
+
+
+def _serve(args: argparse.Namespace) -> int:
     import anyio
 
     from jumperless_mcp.settings import config as settings
