@@ -50,6 +50,7 @@ from jumperless_mcp.link.serial_link import SerialLink
 from jumperless_mcp.link.transport_raw_repl import RawReplTransport
 from jumperless_mcp.serving.server import build_server
 from jumperless_mcp.settings.config import Config
+from jumperless_mcp.tooling.tool_runner import ToolRunner
 
 HERE = Path(__file__).resolve().parent
 TEN_LINE = HERE / "ten_line_server.py"
@@ -71,6 +72,7 @@ TARGETS = {
 ORDER = (
     "raw",
     "board",
+    "tool_runner",
     "mcp_inprocess",
     "stdio_jsonrpc",
     "sdk_inprocess",
@@ -237,6 +239,7 @@ class Bench:
     infos: dict[str, dict[str, Any]]
     raw: RawReplTransport
     board: Board
+    runner: ToolRunner
     client: Client
     stdio: JsonRpcClient
     sdk_client: Client
@@ -258,6 +261,17 @@ class Bench:
         elapsed = time.perf_counter() - started
         if value != SETPOINTS["board"]:
             raise RuntimeError(f"Board.dac_get answered {value!r}")
+        return elapsed
+
+    async def runner_call(self) -> float:
+        """The server's own work around Board, without the SDK: argument checks, the call, the result check."""
+        spec = self.runner.spec("dac_get")
+        assert spec is not None
+        started = time.perf_counter()
+        result = await self.runner.call(spec, {"channel": 0})
+        elapsed = time.perf_counter() - started
+        if result.is_error or (result.structured_content or {}).get("voltage") != SETPOINTS["board"]:
+            raise RuntimeError(f"ToolRunner dac_get answered {result}")
         return elapsed
 
     async def mcp_call(self) -> float:
@@ -327,6 +341,7 @@ async def rounds(bench: Bench, args: argparse.Namespace) -> dict[str, list[float
     calls = {
         "raw": bench.raw_call,
         "board": bench.board_call,
+        "tool_runner": bench.runner_call,
         "mcp_inprocess": bench.mcp_call,
         "stdio_jsonrpc": bench.stdio_call,
         "sdk_inprocess": bench.sdk_inprocess_call,
@@ -394,7 +409,7 @@ async def opened(tmp: Path, infos: dict[str, dict[str, Any]]) -> AsyncIterator[B
     try:
         await raw.start()
         async with Board.open(infos["board"]) as board:
-            server, _ = build_server(board, Config())
+            server, runner = build_server(board, Config())
             async with Client(server, mode="legacy") as client, Client(ten_line_server(), mode="legacy") as sdk:
                 await client.list_tools()  # lets the client check structured results, as Claude Code's would
                 await sdk.list_tools()
@@ -402,7 +417,7 @@ async def opened(tmp: Path, infos: dict[str, dict[str, Any]]) -> AsyncIterator[B
                     lists = {count: servers[f"list{count}"] for count in LIST_BOARDS}
                     counts = {count: len(lists[count].request("tools/list", {})["tools"]) for count in LIST_BOARDS}
                     stdio, sdk_stdio = servers["stdio"], servers["sdk_stdio"]
-                    yield Bench(tmp, infos, raw, board, client, stdio, sdk, sdk_stdio, lists, counts)
+                    yield Bench(tmp, infos, raw, board, runner, client, stdio, sdk, sdk_stdio, lists, counts)
     finally:
         await raw.close()
 
@@ -428,8 +443,10 @@ def summarise(samples: dict[str, list[float]]) -> dict[str, Any]:
     floors = {}
     for name, floor in FLOORS.items():
         board, sdk, whole = (statistics.median(samples[key]) for key in ("board", floor, name))
+        runner = statistics.median(samples["tool_runner"])
         floors[name] = {
             "sdk_floor": floor,
+            "runner_over_board_ms": ms(runner - board),
             "board_plus_sdk_ms": ms(board + sdk),
             "best_ratio_with_this_sdk": round((board + sdk) / board, 3),
             "ours_ms": ms(whole - board - sdk),
@@ -496,7 +513,8 @@ async def main() -> None:
             print(
                 f"{name}: Board + the SDK alone ({floor['sdk_floor']}) = {floor['board_plus_sdk_ms']:.3f} ms, "
                 f"a ratio of {floor['best_ratio_with_this_sdk']:.2f} before any code of ours; "
-                f"ours adds {floor['ours_ms']:.3f} ms"
+                f"ours adds {floor['ours_ms']:.3f} ms (the tool runner's own share: "
+                f"{floor['runner_over_board_ms']:.3f} ms)"
             )
         tools = ", ".join(f"{tools} tools with {boards}" for boards, tools in listed.items())
         print(
