@@ -32,6 +32,8 @@ LAYERS: dict[str, tuple[int, str]] = {
     "jumperless_mcp.errors": (1, "the exceptions; a leaf every layer may import"),
     "jumperless_mcp.version": (1, "the version; a leaf every layer may import"),
     "jumperless_mcp.link": (2, "one board over serial: ports, lock, handshake, channels, session"),
+    "jumperless_mcp.signals": (2, "captured samples analysed and drawn: statistics, edges, decoders, plots; pure"),
+    "jumperless_mcp.pictures": (2, "pictures of the board and its OLED drawn from their state; pure"),
     "jumperless_mcp.bench": (3, "`Board`, the bench-script API"),
     "jumperless_mcp.settings": (3, "the config file, environment, flags and board table"),
     "jumperless_mcp.tooling": (4, "how an MCP tool is declared, validated, run and found"),
@@ -42,7 +44,9 @@ LAYERS: dict[str, tuple[int, str]] = {
 }
 TOP_MODULES = frozenset({TOP, "jumperless_mcp.__main__", "jumperless_mcp.cli"})
 TOP_FILES = frozenset({"__init__.py", "__main__.py", "cli.py", "errors.py", "version.py", "py.typed"})
-SUBPACKAGES = frozenset({"link", "bench", "settings", "tooling", "tools", "multiboard", "serving", "emulator"})
+SUBPACKAGES = frozenset(
+    {"link", "signals", "pictures", "bench", "settings", "tooling", "tools", "multiboard", "serving", "emulator"}
+)
 
 # firmware_api describes the firmware; reading files, ports or the network belongs to the host.
 IMPURE = frozenset(

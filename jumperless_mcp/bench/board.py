@@ -27,7 +27,10 @@ from firmware_api.calls import build_call, family_of
 from firmware_api.catalog import CATALOG, ArgKind, Firmware, Function, Returns, functions
 from firmware_api.errors import FirmwareError, FirmwareNameError, UnsupportedByFirmware
 from firmware_api.versions import Family, FirmwareVersion
+from jumperless_mcp.bench.capture import CaptureMethods
+from jumperless_mcp.bench.logic_capture import LogicMethods
 from jumperless_mcp.bench.pending import Pending
+from jumperless_mcp.bench.pictures import PictureMethods
 from jumperless_mcp.bench.steps import Step, new_nonce, parse_values, render
 from jumperless_mcp.errors import ArgumentError, ForbiddenConnection, JumperlessError
 from jumperless_mcp.link.session import Health, Session
@@ -74,7 +77,7 @@ class ConnectionResult:
         return f"{pair} is still connected (another bridge of the same net may join them)"
 
 
-class Board(BoardMethods):
+class Board(CaptureMethods, LogicMethods, PictureMethods, BoardMethods):
     """One Jumperless, through a session that stays open and heals itself."""
 
     def __init__(

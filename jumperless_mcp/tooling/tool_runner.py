@@ -13,6 +13,7 @@ an error the agent can read, not a result its client throws away.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import logging
@@ -30,7 +31,7 @@ from firmware_api.errors import FirmwareError, NonFiniteReading, UnsupportedByFi
 from firmware_api.versions import Family
 from jumperless_mcp.errors import ArgumentError, ConnectionProblem, ForbiddenConnection, JumperlessError
 from jumperless_mcp.tooling.tool_context import Progress, ToolContext
-from jumperless_mcp.tooling.tool_spec import ToolSpec
+from jumperless_mcp.tooling.tool_spec import Pictured, ToolSpec
 
 log = logging.getLogger("jumperless_mcp.tools")
 SUBSYSTEM_META = "jumperless/subsystem"
@@ -156,14 +157,19 @@ class ToolRunner:
                 raise ToolFailure(reason, "unavailable")
             args = self.check(spec, arguments or {})
             result = await self._run(spec, args, progress)
+            pngs: tuple[bytes, ...] = ()
+            if isinstance(result, Pictured):
+                result, pngs = result.result, result.pngs
             self._check_result(spec, result)
         except ToolFailure as failure:
             log.info("tool %s failed: %s", name, failure.message)
             return failure.result()
         log.debug("tool %s ok in %.1f ms", name, (time.monotonic() - started) * 1000)
-        return types.CallToolResult(
-            content=[types.TextContent(type="text", text=spec.render(result))], structured_content=result
-        )
+        content: list[types.ContentBlock] = [types.TextContent(type="text", text=spec.render(result))]
+        content += [
+            types.ImageContent(type="image", data=base64.b64encode(png).decode(), mime_type="image/png") for png in pngs
+        ]
+        return types.CallToolResult(content=content, structured_content=result)
 
     def check(self, spec: ToolSpec, arguments: dict[str, Any]) -> dict[str, Any]:
         """The arguments with defaults filled in, or a ToolFailure naming the parameter and what it allows.
@@ -211,7 +217,7 @@ class ToolRunner:
             allowed = param.allowed
         return invalid_argument(key, message, allowed)
 
-    async def _run(self, spec: ToolSpec, args: dict[str, Any], progress: Progress | None) -> dict[str, Any]:
+    async def _run(self, spec: ToolSpec, args: dict[str, Any], progress: Progress | None) -> dict[str, Any] | Pictured:
         context = self.context if progress is None else dataclasses.replace(self.context, progress=progress)
         try:
             if spec.blocking and progress is not None:
@@ -375,10 +381,10 @@ def _family_words(families: Family) -> str:
 
 async def _with_ticker(
     spec: ToolSpec, args: dict[str, Any], context: ToolContext, progress: Progress
-) -> dict[str, Any]:
+) -> dict[str, Any] | Pictured:
     """Run a tool that waits on a person, sending a progress notification every second meanwhile."""
     total = args.get("timeout")
-    result: dict[str, Any] = {}
+    result: dict[str, Any] | Pictured = {}
 
     async def tick() -> None:
         started = time.monotonic()

@@ -24,7 +24,19 @@ from jumperless_mcp.tooling.values import to_json
 if TYPE_CHECKING:
     from jumperless_mcp.tooling.tool_context import ToolContext
 
-Runner = Callable[["ToolContext", dict[str, Any]], Awaitable[dict[str, Any]]]
+
+@dataclass(frozen=True)
+class Pictured:
+    """A tool's structured result with PNG pictures to show beside its text (MCP image content blocks).
+
+    The pictures are not part of the structured result (its schema describes the numbers), so a client that
+    only reads structured content still gets everything but the images."""
+
+    result: dict[str, Any]
+    pngs: tuple[bytes, ...]
+
+
+Runner = Callable[["ToolContext", dict[str, Any]], Awaitable["dict[str, Any] | Pictured"]]
 TOOL_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
 OMIT = object()  # an optional parameter with no default: left out of the call when not given
 NODE_EXAMPLES = 'a row 1-60, a node id, or a name: 12, "D13", "A0", "TOP_RAIL", "GND", "DAC0", "ADC1", "GPIO_1"'
