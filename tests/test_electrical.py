@@ -236,7 +236,7 @@ def test_load_parts(tmp_path: Path) -> None:
         (resistor(7, "7", "1k"), "resistor #1: both ends are on 7"),
         (resistor(1, "ROW_X", "1k"), "resistor #1: "),
         ("[[resistor]]\nbetween = [1]\nohms = 1\n", "resistor #1: 'between' must list exactly two places"),
-        ("[[capacitor]]\nbetween = [1, 2]\n", "unknown part kind(s) ['capacitor']"),
+        ("[[inductor]]\nbetween = [1, 2]\n", "unknown part kind(s) ['inductor']"),
         ("[[resistor]\n", ""),
     ],
 )  # fmt: skip

@@ -163,12 +163,14 @@ async def test_pwm_start_change_stop(h: Any) -> None:
     assert started["direction"] == "output"
     assert started["pwm_running"] is (True if jos else None)
     assert pin.pwm_frequency == 1000 and pin.pwm_duty == 0.25 and pin.direction is GPIODirection.OUTPUT
-    assert near(await adc(h, 2), 3.3 * 0.25)  # the DC average of the PWM
+    sample = await adc(h, 2)
+    assert near(sample, 0.0) or near(sample, 3.3)  # a sample of the switching PWM (#16 §3)
 
     duty = await h.ok("pwm_set_duty", pin=5, duty=0.75)
     assert duty["duty"] == 0.75 and "frequency" not in duty
     assert pin.pwm_duty == 0.75 and pin.pwm_frequency == 1000
-    assert near(await adc(h, 2), 3.3 * 0.75)
+    sample = await adc(h, 2)
+    assert near(sample, 0.0) or near(sample, 3.3)
 
     freq = await h.ok("pwm_set_frequency", pin=135, frequency=50.5)
     assert freq["frequency"] == 50.5 and freq["pin"] == "GPIO_5"

@@ -19,37 +19,29 @@ from firmware_api import nodes
 from firmware_api.values import GPIODirection, GPIOPull, GPIOState, ProbeButton
 from firmware_api.versions import Family, FirmwareVersion
 from jumperless_mcp.emulator.circuit import Circuit
+from jumperless_mcp.emulator.electrical import (  # also imported from here by other modules
+    DAC_LIMIT,
+    FAKE_GPIO_OHMS,
+    FIXED_SUPPLIES,
+    GPIO_HIGH_VOLTS,
+    GPIO_OUTPUT_OHMS,
+    GPIO_PIN_NODES,
+    GPIO_PULL_OHMS,
+    LOGIC_THRESHOLD,
+    POWER_KEYS,
+    POWER_NODES,
+    SHUNT_OHMS,
+)
 from jumperless_mcp.emulator.floats import float_repr, to_float32
-from jumperless_mcp.emulator.parts import Resistor
+from jumperless_mcp.emulator.parts import Capacitor, Part, Resistor
 from jumperless_mcp.emulator.retained_state import AnalyzerSettings, AudioSettings, Screens
 from jumperless_mcp.emulator.routing import Netlist
 from jumperless_mcp.emulator.slotfiles import SlotFiles, SlotState
+from jumperless_mcp.emulator.time_model import TimeModel
 
 NUM_SLOTS = 8
-SHUNT_OHMS = 2.0  # ISENSE+ to ISENSE- (DOCS: the two ends of a 2 ohm shunt)
-GPIO_OUTPUT_OHMS = 30.0  # RP2350 pad drive strength, roughly
-GPIO_PULL_OHMS = 50_000.0
-FAKE_GPIO_OHMS = 100.0  # assumed: a rail or DAC switched in through crossbar paths
-GPIO_HIGH_VOLTS = 3.3
-LOGIC_THRESHOLD = 1.65
-DAC_LIMIT = 8.0
 ADC_LIMITS = {0: 8.0, 1: 8.0, 2: 8.0, 3: 8.0, 4: 5.0, 7: 8.0}
 ADC_NODES = {0: nodes.ADC0, 1: nodes.ADC1, 2: nodes.ADC2, 3: nodes.ADC3, 4: nodes.ADC4, 7: nodes.ADC7}
-# GPIO pin numbers 1-10 as the firmware counts them: GPIO_1..8, then UART TX and RX.
-GPIO_PIN_NODES = (*nodes.GPIO_NODES, nodes.UART_TX, nodes.UART_RX)
-POWER_KEYS = ("dac0", "dac1", "top_rail", "bottom_rail")  # DAC channel order 0-3
-POWER_NODES = {"dac0": nodes.DAC0, "dac1": nodes.DAC1, "top_rail": nodes.TOP_RAIL, "bottom_rail": nodes.BOTTOM_RAIL}
-FIXED_SUPPLIES = {
-    nodes.GND: 0.0,
-    nodes.TOP_RAIL_GND: 0.0,
-    nodes.BOTTOM_RAIL_GND: 0.0,
-    96: 0.0,
-    97: 0.0,
-    nodes.SUPPLY_3V3: 3.3,
-    98: 3.3,
-    nodes.SUPPLY_5V: 5.0,
-    99: 5.0,
-}
 NET_COLORS = (
     (0xFF0000, "red"),
     (0xFF8000, "orange"),
@@ -94,6 +86,7 @@ class GpioPin:
     claimed: bool = False
     pwm_frequency: float | None = None
     pwm_duty: float = 0.5
+    pwm_origin: float = 0.0  # board seconds at the start of a PWM period (time_model.py)
 
 
 @dataclass
@@ -105,6 +98,7 @@ class Wavegen:
     offset: float = 1.65
     sweep: tuple[float, float, float] = (0.0, 0.0, 0.0)
     running: bool = False
+    started: float = 0.0  # board seconds when it started: phase 0 of the wave
 
 
 @dataclass
@@ -211,16 +205,18 @@ class BoardModel:
         self,
         version: FirmwareVersion,
         fs_root: Path,
-        parts: list[Resistor] | None = None,
+        parts: list[Part] | None = None,
         adc_noise: float = 0.0,
         seed: int = 0,
+        time_scale: float = 1.0,
     ) -> None:
         self.version = version
         self.family = version.family
         self.lock = threading.RLock()
         self.fs_root = fs_root
         fs_root.mkdir(parents=True, exist_ok=True)
-        self.parts = list(parts or [])
+        self.parts = [part for part in parts or [] if isinstance(part, Resistor)]
+        self.capacitors = [part for part in parts or [] if isinstance(part, Capacitor)]
         self.adc_noise = adc_noise
         self.random = random.Random(seed)
         self.current_slot = 0
@@ -255,6 +251,9 @@ class BoardModel:
         self.raw_crossbar: list[tuple[int, int, int, int]] = []
         self.main_port_writer: Callable[[str], None] = lambda text: None
         self.main_port_waiter: Callable[[Callable[[float], None]], None] | None = None
+        # The time axis: now(), gpio_level_at(), node_voltage_at(). VirtualBoard's time_scale shortens the main
+        # port's menu waits only; MicroPython's ticks and sleeps, like the firmware's, run on this clock at 1:1.
+        self.time = TimeModel(self, time_scale, seed)
         self.load_slot(0)
         self.snapshot("boot")
 
@@ -294,6 +293,7 @@ class BoardModel:
         del self.history[self.history_position + 1 :]
         self.history.append((label, copy.deepcopy(self.capture())))
         self.history_position = len(self.history) - 1
+        self.time.sync()  # a change counts from this moment
 
     def history_jump(self, position: int) -> bool:
         if not 0 <= position < len(self.history):
@@ -341,6 +341,27 @@ class BoardModel:
         if self.wavegen.running:
             power[POWER_KEYS[self.wavegen.output]] = self.wavegen.offset
         return power
+
+    # --- time (time_model.py): the API the logic analyzer and captures use ------------------------------
+    def now(self) -> float:
+        """Board seconds since boot (time.ticks_us() on the board agrees)."""
+        return self.time.now()
+
+    def gpio_level_at(self, pin: int, t: float) -> int:
+        """GPIO_1..8 (pin 1-8) at board time t: 0/1 from PWM, the writes' history, or the input's node."""
+        with self.lock:  # callable from any thread
+            return self.time.gpio_level_at(pin, t)
+
+    def node_voltage_at(self, node: int, t: float) -> float:
+        """Any node's voltage at board time t (recent past or now); 0.0 where the node floats."""
+        with self.lock:
+            volts = self.time.voltage_at(node, t)
+        return 0.0 if volts is None else volts
+
+    def fake_outputs(self) -> list[tuple[int, float]]:
+        """FakeGpioPin outputs as (node, volts)."""
+        fixed = {**FIXED_SUPPLIES, **{POWER_NODES[k]: v for k, v in self.driven_power().items()}}
+        return [(node_id, self._fake_level(fake, fixed)) for node_id, fake in self.fake_pins.items() if fake.output]
 
     # --- electrical model ---------------------------------------------------------
     def electrical_key(self) -> Callable[[int], tuple[str, int]]:
@@ -390,10 +411,13 @@ class BoardModel:
         return voltages.get(key(node_id))
 
     def adc_read(self, channel: int) -> float:
-        volts = self.voltage(ADC_NODES[channel])
-        reading = 0.0 if volts is None else volts
-        if self.adc_noise:
-            reading += self.random.gauss(0.0, self.adc_noise)
+        """A sample at the moment of the call (adc_get)."""
+        return self.adc_sample_at(channel, self.time.synced_now())
+
+    def adc_sample_at(self, channel: int, t: float) -> float:
+        """An ADC sample at board time t from the time model; the noise is seeded by (seed, channel, t)."""
+        volts = self.time.voltage_at(ADC_NODES[channel], t)
+        reading = (0.0 if volts is None else volts) + self.time.noise(channel, t, self.adc_noise)
         limit = ADC_LIMITS[channel]
         return single(max(-limit, min(limit, reading)))
 
@@ -401,8 +425,8 @@ class BoardModel:
         """(current A, bus V, shunt V) for INA 0 across ISENSE+/ISENSE-; INA 1 has nothing attached here."""
         if sensor != 0:
             return 0.0, 0.0, 0.0
-        voltages, key = self.solve()
-        v_plus, v_minus = voltages.get(key(nodes.ISENSE_PLUS)), voltages.get(key(nodes.ISENSE_MINUS))
+        t = self.time.synced_now()
+        v_plus, v_minus = self.time.voltage_at(nodes.ISENSE_PLUS, t), self.time.voltage_at(nodes.ISENSE_MINUS, t)
         if v_plus is None or v_minus is None:
             return 0.0, v_minus or v_plus or 0.0, 0.0
         shunt = v_plus - v_minus
@@ -410,7 +434,7 @@ class BoardModel:
 
     def gpio_read(self, pin_number: int) -> GPIOState:
         pin = self.gpio[pin_number - 1]
-        volts = self.voltage(GPIO_PIN_NODES[pin_number - 1])
+        volts = self.time.voltage_at(GPIO_PIN_NODES[pin_number - 1], self.time.synced_now())
         if volts is None:
             return GPIOState.FLOATING if pin.read_floating else GPIOState.LOW
         return GPIOState.HIGH if volts > LOGIC_THRESHOLD else GPIOState.LOW

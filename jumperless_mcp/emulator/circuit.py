@@ -2,7 +2,8 @@
 
 Nodes are any hashable keys. Ideal sources pin a node's voltage; Thevenin
 sources (a voltage behind a resistance, e.g. a GPIO output or a pull-up) and
-resistors add conductances. Nodes with no path to any source float: their
+resistors add conductances; current injections (a capacitor's backward-Euler companion, see transient.py)
+add to the right-hand side only. Nodes with no path to any source float: their
 voltage is None, which is how an undriven net reads.
 """
 
@@ -20,6 +21,7 @@ class Circuit:
     resistors: list[tuple[Key, Key, float]] = field(default_factory=list)
     thevenin: list[tuple[Key, float, float]] = field(default_factory=list)  # node, volts, ohms
     shorts: list[tuple[Key, float, float]] = field(default_factory=list)  # conflicting ideal sources
+    injections: list[tuple[Key, Key, float]] = field(default_factory=list)  # amps pushed from b into a
 
     def fix(self, node: Key, volts: float) -> None:
         """Pin a node to an ideal source; a second, different source is a short (first one wins)."""
@@ -35,6 +37,10 @@ class Circuit:
 
     def source(self, node: Key, volts: float, ohms: float) -> None:
         self.thevenin.append((node, volts, ohms))
+
+    def inject(self, a: Key, b: Key, amps: float) -> None:
+        """A current source driving `amps` out of b and into a (it drives no node by itself)."""
+        self.injections.append((a, b, amps))
 
     def solve(self) -> dict[Key, float | None]:
         """Voltage of every node mentioned; None for floating ones."""
@@ -73,6 +79,12 @@ class Circuit:
                 g[i][i] += 1.0 / ohms
                 rhs[i] += volts / ohms
                 driven[i] = True
+        for a, b, amps in self.injections:
+            ia, ib = index.get(a), index.get(b)
+            if ia is not None:
+                rhs[ia] += amps
+            if ib is not None:
+                rhs[ib] -= amps
         floating = _undriven(neighbours, driven)
         solved = _gauss(g, rhs, skip=floating)
         result: dict[Key, float | None] = dict(self.fixed)

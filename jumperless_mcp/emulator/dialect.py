@@ -151,7 +151,7 @@ class Dialect:
         path = firmware_path(family, files)
         self.modules: dict[str, types.ModuleType] = {
             "jumperless": self.jumperless,
-            "time": time_module(host.sleep),
+            "time": time_module(host.sleep, host.board.time.clock),
             "sys": sys_module(family, host.board.version, path, self.loaded, stdfiles, self._print_exception,
                               sys.exit),
             "os": os_module(family, host.board.version, files.os_module()),

@@ -121,6 +121,7 @@ class GpioFunctions(FunctionGroup):
         if target is not None:
             with self.board.lock:
                 target.latch = level != 0  # digitalWrite(pin, level): any non-zero level, FLOATING too, is HIGH
+                self.board.time.sync()  # the level changes at this moment
 
     def gpio_get(self, pin: object) -> GPIOStateObject:
         number = self._physical_pin(pin)
@@ -141,6 +142,7 @@ class GpioFunctions(FunctionGroup):
         if target is not None:
             with self.board.lock:
                 target.direction = wanted
+                self.board.time.sync()
 
     def gpio_get_dir(self, pin: object) -> GPIODirectionObject:
         number = self._physical_pin(pin)
@@ -159,6 +161,7 @@ class GpioFunctions(FunctionGroup):
         if target is not None:
             with self.board.lock:
                 target.pull = wanted
+                self.board.time.sync()
 
     def gpio_get_pull(self, pin: object) -> GPIOPullObject:
         number = self._physical_pin(pin)
@@ -225,16 +228,32 @@ class GpioFunctions(FunctionGroup):
         with self.board.lock:
             gpio = self.board.gpio[number - 1]
             gpio.direction, gpio.pwm_frequency, gpio.pwm_duty = GPIODirection.OUTPUT, frequency, duty
+            gpio.pwm_origin = self.board.now()  # the period starts now, high first
+            self.board.time.sync(gpio.pwm_origin)
+
+    # PWM switches at its frequency and duty on the time axis (time_model.py). The ranges are the C checks:
+    # 0.001 Hz (accepting from 0.0009) to 62.5 MHz, duty 0.0-1.0 (JOS mjc :2222-2330, V5 :1440-1550).
 
     def pwm_set_duty_cycle(self, pin: int, duty: float) -> None:
         number = self._pwm_pin(pin)
         self._check_duty(duty)
-        self.board.gpio[number - 1].pwm_duty = duty
+        with self.board.lock:
+            self.board.gpio[number - 1].pwm_duty = duty  # the counter runs on: the phase is kept
+            self.board.time.sync()
 
     def pwm_set_frequency(self, pin: int, frequency: float) -> None:
         number = self._pwm_pin(pin)
         self._check_frequency(frequency)
-        self.board.gpio[number - 1].pwm_frequency = frequency
+        with self.board.lock:
+            gpio, now = self.board.gpio[number - 1], self.board.now()
+            if gpio.pwm_frequency:  # keep the phase reached so far: the new period continues from it
+                phase = ((now - gpio.pwm_origin) * gpio.pwm_frequency) % 1.0
+                gpio.pwm_origin = now - phase / frequency
+            gpio.pwm_frequency = frequency
+            self.board.time.sync(now)
 
     def pwm_stop(self, pin: int) -> None:
-        self.board.gpio[self._pwm_pin(pin) - 1].pwm_frequency = None
+        number = self._pwm_pin(pin)
+        with self.board.lock:
+            self.board.gpio[number - 1].pwm_frequency = None
+            self.board.time.sync()

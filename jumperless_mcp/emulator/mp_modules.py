@@ -29,7 +29,7 @@ import types
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from firmware_api.versions import Family, FirmwareVersion
 from jumperless_mcp.emulator.mp_stdio import Console
@@ -123,23 +123,32 @@ def mp_get_int(value: object) -> int:
 
 
 # --- the modules ---------------------------------------------------------------------------------------------------
-def time_module(sleep: Callable[[float], None]) -> BuiltinModule:
+class Clock(Protocol):
+    def now(self) -> float: ...  # board seconds since boot
+    def real_seconds(self, board_seconds: float) -> float: ...  # how long they last on the host
+
+
+def time_module(sleep: Callable[[float], None], clock: Clock | None = None) -> BuiltinModule:
+    """ticks_* count the board's clock (`BoardModel.now()`, so samples and the time model agree); sleeps last
+    board seconds, shortened like the board's other timers under a time_scale."""
     start = time.monotonic()
+    now = clock.now if clock is not None else lambda: time.monotonic() - start
+    real = clock.real_seconds if clock is not None else lambda seconds: seconds
 
     def ticks(scale: float) -> Callable[[], int]:
-        return lambda: int((time.monotonic() - start) * scale) % TICKS_PERIOD
+        return lambda: int(now() * scale) % TICKS_PERIOD
 
     def sleep_seconds(seconds: object) -> None:
         if not isinstance(seconds, (int, float)):
             mp_get_int(seconds)  # the same refusal as the firmware's mp_obj_get_float for a str
-        sleep(float(seconds))  # type: ignore[arg-type]
+        sleep(real(float(seconds)))  # type: ignore[arg-type]
 
     return BuiltinModule(
         "time",
         {
             "sleep": sleep_seconds,
-            "sleep_ms": lambda ms: sleep(mp_get_int(ms) / 1000),
-            "sleep_us": lambda us: sleep(mp_get_int(us) / 1e6),
+            "sleep_ms": lambda ms: sleep(real(mp_get_int(ms) / 1000)),
+            "sleep_us": lambda us: sleep(real(mp_get_int(us) / 1e6)),
             "ticks_ms": ticks(1e3),
             "ticks_us": ticks(1e6),
             "ticks_cpu": ticks(1e6),

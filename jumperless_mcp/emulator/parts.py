@@ -6,6 +6,13 @@ Format (documented in the README):
     name = "R1"          # optional
     between = [10, 20]   # two breadboard rows, Nano pins or rail strips, by number or name
     ohms = "10k"         # a number, or text with k / M / R suffix: "4.7k", "1M", "220", "4R7"
+
+    [[capacitor]]
+    name = "C1"          # optional
+    between = [11, "GND"]
+    farads = "1u"        # a number in farads, or text with p / n / u / m suffix: "100n", "4.7u", "4u7", "1uF"
+
+A capacitor gives the time model (transient.py) its RC charge and discharge; the DC model leaves it open.
 """
 
 from __future__ import annotations
@@ -31,6 +38,9 @@ PLACEABLE = frozenset(
 )
 _OHMS = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([rRkKmM]?)\s*([0-9]*)\s*(?:ohms?|Ω)?\s*$")
 _SCALE = {"": 1.0, "r": 1.0, "k": 1e3, "m": 1e6}
+_FARADS = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([pnuµm]?)\s*([0-9]*)\s*F?\s*$")
+_FARAD_SCALE = {"": 1.0, "p": 1e-12, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "m": 1e-3}
+KINDS = ("resistor", "capacitor")
 
 
 class PartsFileError(ValueError):
@@ -43,6 +53,38 @@ class Resistor:
     a: int
     b: int
     ohms: float
+
+
+@dataclass(frozen=True)
+class Capacitor:
+    name: str
+    a: int
+    b: int
+    farads: float
+
+
+Part = Resistor | Capacitor
+
+
+def parse_farads(value: object) -> float:
+    """1e-6, "1u", "100n", "4.7uF", "4u7", "22p" -> farads."""
+    if isinstance(value, bool):
+        raise ValueError("'farads' must be a number or text like '1u'")
+    if isinstance(value, (int, float)):
+        farads = float(value)
+    elif isinstance(value, str):
+        match = _FARADS.match(value)
+        if not match or (match.group(3) and ("." in match.group(1) or not match.group(2))):
+            raise ValueError(f"cannot read 'farads' {value!r} (use e.g. 1e-6, '1u', '100n', '4.7uF', '4u7')")
+        number, suffix, tail = match.groups()
+        farads = float(f"{number}.{tail}" if tail else number) * _FARAD_SCALE[suffix]
+    elif value is None:
+        raise ValueError("'farads' is missing (e.g. farads = \"1u\")")
+    else:
+        raise ValueError(f"'farads' must be a number or text, got {type(value).__name__}")
+    if not 0 < farads < 10:
+        raise ValueError(f"'farads' must be above 0 and below 10 F, got {value!r}")
+    return farads
 
 
 def parse_ohms(value: object) -> float:
@@ -66,7 +108,7 @@ def parse_ohms(value: object) -> float:
     return ohms
 
 
-def load_parts(path: str | Path) -> list[Resistor]:
+def load_parts(path: str | Path) -> list[Part]:
     path = Path(path)
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -75,37 +117,44 @@ def load_parts(path: str | Path) -> list[Resistor]:
     return parse_parts(document, source=str(path))
 
 
-def parse_parts(document: dict, source: str = "<parts>") -> list[Resistor]:
-    unknown = set(document) - {"resistor"}
+def parse_parts(document: dict, source: str = "<parts>") -> list[Part]:
+    unknown = set(document) - set(KINDS)
     if unknown:
-        raise PartsFileError(f"{source}: unknown part kind(s) {sorted(unknown)}; supported: resistor")
-    parts: list[Resistor] = []
-    for index, entry in enumerate(document.get("resistor", []), start=1):
-        where = f"{source}: resistor #{index}"
-        if not isinstance(entry, dict):
-            raise PartsFileError(f"{where}: expected a table")
-        extra = set(entry) - {"name", "between", "ohms"}
-        if extra:
-            raise PartsFileError(f"{where}: unknown key(s) {sorted(extra)}; allowed: name, between, ohms")
-        between = entry.get("between")
-        if not isinstance(between, list) or len(between) != 2:
-            raise PartsFileError(f"{where}: 'between' must list exactly two places, e.g. [10, 20]")
-        ends: list[int] = []
-        for place in between:
+        raise PartsFileError(f"{source}: unknown part kind(s) {sorted(unknown)}; supported: {', '.join(KINDS)}")
+    parts: list[Part] = []
+    for kind, value_key, prefix in (("resistor", "ohms", "R"), ("capacitor", "farads", "C")):
+        entries = document.get(kind, [])
+        if not isinstance(entries, list):
+            raise PartsFileError(f"{source}: '{kind}' must be an array of tables ([[{kind}]])")
+        for index, entry in enumerate(entries, start=1):
+            where = f"{source}: {kind} #{index}"
+            if not isinstance(entry, dict):
+                raise PartsFileError(f"{where}: expected a table")
+            extra = set(entry) - {"name", "between", value_key}
+            if extra:
+                raise PartsFileError(f"{where}: unknown key(s) {sorted(extra)}; allowed: name, between, {value_key}")
+            a, b = _ends(entry.get("between"), where)
             try:
-                node_id = nodes.resolve_node(place)
-            except (ValueError, TypeError) as exc:
+                value = parse_ohms(entry.get("ohms")) if kind == "resistor" else parse_farads(entry.get("farads"))
+            except ValueError as exc:
                 raise PartsFileError(f"{where}: {exc}") from None
-            if node_id not in PLACEABLE:
-                raise PartsFileError(
-                    f"{where}: {place!r} is not a breadboard place (rows 1-60, Nano pins, rail strips)"
-                )
-            ends.append(node_id)
-        if ends[0] == ends[1]:
-            raise PartsFileError(f"{where}: both ends are on {between[0]!r}")
-        try:
-            ohms = parse_ohms(entry.get("ohms"))
-        except ValueError as exc:
-            raise PartsFileError(f"{where}: {exc}") from None
-        parts.append(Resistor(str(entry.get("name", f"R{index}")), ends[0], ends[1], ohms))
+            name = str(entry.get("name", f"{prefix}{index}"))
+            parts.append(Resistor(name, a, b, value) if kind == "resistor" else Capacitor(name, a, b, value))
     return parts
+
+
+def _ends(between: object, where: str) -> tuple[int, int]:
+    if not isinstance(between, list) or len(between) != 2:
+        raise PartsFileError(f"{where}: 'between' must list exactly two places, e.g. [10, 20]")
+    ends: list[int] = []
+    for place in between:
+        try:
+            node_id = nodes.resolve_node(place)
+        except (ValueError, TypeError) as exc:
+            raise PartsFileError(f"{where}: {exc}") from None
+        if node_id not in PLACEABLE:
+            raise PartsFileError(f"{where}: {place!r} is not a breadboard place (rows 1-60, Nano pins, rail strips)")
+        ends.append(node_id)
+    if ends[0] == ends[1]:
+        raise PartsFileError(f"{where}: both ends are on {between[0]!r}")
+    return ends[0], ends[1]

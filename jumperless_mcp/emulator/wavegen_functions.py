@@ -1,7 +1,8 @@
 """The firmware's waveform generator functions (wavegen_*): the settings a script sets and reads back.
 
-JOS API :210-330; the C side clamps silently. The virtual board only records the generator; while it runs,
-the DC model drives its output at the offset (`BoardModel.driven_power`).
+JOS API :210-330; the C side clamps silently. While it runs, the time model (time_model.py, waveforms.py) drives
+its output with the wave from the moment it started; the DC model (the net scan) sees the offset, its mean
+(`BoardModel.driven_power`). A change counts from the moment it is made.
 """
 
 from __future__ import annotations
@@ -23,12 +24,19 @@ class WavegenFunctions(FunctionGroup):
         self.board.wavegen_configured = True
         return self.board.wavegen
 
+    def _changed(self) -> None:
+        """A change counts on the time axis from this moment."""
+        with self.board.lock:
+            self.board.time.sync()
+
     @strict.converts_itself(0)
     def wavegen_set_output(self, channel: object) -> None:
         self._wavegen().output = dac_channel(self._node(channel), WAVEGEN_OUTPUT_ERROR)
+        self._changed()
 
     def wavegen_set_freq(self, hz: float) -> None:
         self._wavegen().frequency = single(hz if hz > 0 else 0.0001)
+        self._changed()
 
     def wavegen_set_wave(self, wave: object) -> None:
         if isinstance(wave, int) and not isinstance(wave, bool):
@@ -45,22 +53,30 @@ class WavegenFunctions(FunctionGroup):
         if number == 4:
             raise NotImplementedError("ARBITRARY waveform not implemented yet")
         self._wavegen().wave = number
+        self._changed()
 
     def wavegen_set_amplitude(self, vpp: float) -> None:
         self._wavegen().amplitude = single(max(vpp, 0.0))
+        self._changed()
 
     def wavegen_set_offset(self, volts: float) -> None:
         self._wavegen().offset = single(volts)
+        self._changed()
 
     def wavegen_set_sweep(self, start_hz: float, end_hz: float, seconds: float) -> None:
         self._wavegen().sweep = (start_hz if start_hz > 0 else 0.0001, end_hz if end_hz > 0 else 0.0001,
-                                 max(seconds, 0.0))  # fmt: skip
+                                 max(seconds, 0.0))  # fmt: skip  # recorded only: the C side stores it unused
 
     def wavegen_start(self, run: bool = True) -> None:
-        self.board.wavegen.running = run
+        wavegen = self.board.wavegen
+        if run and not wavegen.running:
+            wavegen.started = self.board.now()  # phase 0 of the wave
+        wavegen.running = run
+        self._changed()
 
     def wavegen_stop(self) -> None:
         self.board.wavegen.running = False
+        self._changed()
 
     def wavegen_get_output(self) -> int:
         return self.board.wavegen.output
