@@ -24,6 +24,7 @@ from typing import Any
 
 import anyio
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+from capture_sources import burst_problems
 from hypothesis import strategies as st
 from mcp import Client, types
 from mcp_harness import Harness, board_calls, serve
@@ -242,7 +243,7 @@ async def injected_output(persona: str, calls: int, fs_dir: Path, seed: int = 2,
     rng = random.Random(seed)
     tally = Tally()
     vboard = virtual(persona, fs_dir)
-    ports = ["main", "repl"] if vboard.repl_path else ["main"]
+    ports = ["main", "repl"] if vboard.repl else ["main"]  # 5.3.x CDC2 is the logic analyzer
     try:
         async with Board.open(vboard.info()) as board:
             for index in range(calls):
@@ -357,6 +358,8 @@ def rendered_problems(statement: str) -> list[str]:
         body = _statements(statement)
     except SyntaxError as exc:
         return [f"does not parse ({exc.msg}): {statement!r}"]
+    if (burst := burst_problems(statement, FIRMWARE_FUNCTIONS)) is not None:  # the capture's fixed program
+        return burst
     if len(body) != 1 or not isinstance(body[0], ast.Expr):
         return [f"is not one expression statement: {statement!r}"]
     names = {n.id for n in ast.walk(body[0]) if isinstance(n, ast.Name)}

@@ -54,6 +54,10 @@ VALUES: dict[str, list[Any]] = {
     "state": [JSON_DOCUMENT, json.dumps(JSON_DOCUMENT, ensure_ascii=False)],
     "blocking": [False],  # a blocking read waits for a touch: generated_sources covers probe_read(True)
     "net": [6],
+    "la_capture.channels": [[1, "GPIO_2"]],
+    "la_capture.analog_channels": [[], [0]],
+    "la_capture.trigger_channel": [None, 1],
+    "la_capture.uart_channel": [None, 2],
 }
 
 

@@ -154,7 +154,7 @@ def test_aliases_of_one_c_object_are_one_object(tmp_path: Path) -> None:
 
 
 def run_script(board: VirtualBoard, script: str) -> str:
-    if board.repl_path:
+    if board.repl:  # JumperlOS (5.3.x CDC2 is the logic analyzer)
         with RawRepl(board.repl_path, timeout=30) as repl:
             stdout, stderr = repl.exec(script, timeout=60)
             assert stderr == "", stderr

@@ -1,4 +1,5 @@
-"""The logic analyzer's Python functions (la_*), as a settings model: the virtual board samples nothing.
+"""The logic analyzer's Python functions (la_*), as a settings model; the samples themselves go out on 5.3.x's
+CDC2 through the host protocol (`la_port.py`), which shares these settings as the firmware's one object does.
 
 JOS API `src/JumperlessMicroPythonAPI.cpp` :1589-1690 and V5 API :580-668 (the same code): the setters store
 settings, starting a capture arms the analyzer until la_stop_capture resets it, a single sample completes

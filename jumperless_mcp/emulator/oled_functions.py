@@ -2,13 +2,14 @@
 
 JumperlOS: JOS mjc :3134-3380 over `src/JumperlessMicroPythonAPI.cpp` :1690-1880. 5.3.x: V5 mjc :1647-1760
 over V5 API :670-706 (oled_print takes one value and a size, no keywords; oled_clear takes nothing).
-The model keeps printed text as text (`Oled.text`) beside the pixel framebuffer, as the README says.
+The model keeps printed text as text (`Oled.text`) and draws it into the pixel framebuffer (`oled_font`: our own
+font in the Adafruit GFX 6x8 cell per text size; the firmware's font is not in the reference).
 """
 
 from __future__ import annotations
 
 from firmware_api.versions import Family
-from jumperless_mcp.emulator import strict
+from jumperless_mcp.emulator import oled_font, strict
 from jumperless_mcp.emulator.filesystem import BoardFiles
 from jumperless_mcp.emulator.floats import to_float32
 from jumperless_mcp.emulator.function_group import FunctionGroup
@@ -73,9 +74,10 @@ class OledFunctions(FunctionGroup):
             if scroll:  # showMultiLineSmallText: small text scrolls, appending
                 oled.text = (oled.text + "\n" + text).strip("\n") if oled.text else text
                 oled.text_size = 0
+                oled_font.draw_scrolling(oled.pixels, oled.width, oled.height, oled.text.split("\n"))
             else:  # clearPrintShow: the display shows only this text
                 oled.text, oled.text_size = text, size
-            oled.pixels[:] = bytes(len(oled.pixels))
+                oled_font.draw_centered(oled.pixels, oled.width, oled.height, text, size)
 
     def oled_clear(self, show: bool = True) -> None:
         if not self._connected:

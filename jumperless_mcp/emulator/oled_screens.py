@@ -3,7 +3,9 @@
 The C bridge is JOS `src/JumperlessMicroPythonAPI.cpp` :1880-2010 over OledGui, whose source is not in the
 reference: screens are 1-based handles (0 = none left), an element handle is `(screen << 8) | index`, and
 -1 means "no such screen". The model keeps what a script can observe through the API (handles, element
-properties, the active screen, saved files); it does not render elements into the framebuffer.
+properties, the active screen, saved files). The shown screen's visible text elements are drawn into the
+framebuffer (`oled_font`, our own font: an element's `size` is its height in pixels, 8 per 6x8 cell step; x/y its
+top-left corner; shapes and alignment are not drawn, OledGui's rendering being unknown).
 Assumed where OledGui is unknown: a pool of 8 screens, the property names the vendor stub lists
 (`scripts/jumperless.pyi` oled_set: text/font strings; x/y/w/h/z/size/visible/anchor/halign/valign/shape/
 filled integers, plus `box` from `oledgui.py`), and our own JSON layout for /screens/<name>.json.
@@ -14,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from jumperless_mcp.emulator import strict
+from jumperless_mcp.emulator import oled_font, strict
 from jumperless_mcp.emulator.filesystem import BoardFiles
 from jumperless_mcp.emulator.function_group import FunctionGroup
 from jumperless_mcp.emulator.retained_state import Element, Screens
@@ -44,12 +46,15 @@ class OledScreenFunctions(FunctionGroup):
     def oled_screen_clear(self, screen: int) -> None:
         if screen in self._screens.screens:
             self._screens.screens[screen].clear()
+            if screen == self._screens.active:
+                self._render()
 
     def oled_screen_show(self, screen: int, persist: bool = False) -> bool:
         if screen not in self._screens.screens:
             return False
         self._screens.active = screen
         self._screens.persistent = screen if persist else self._screens.persistent
+        self._render()
         return True
 
     def oled_screen_hide(self) -> None:
@@ -62,6 +67,22 @@ class OledScreenFunctions(FunctionGroup):
         self._screens.screens.clear()
         self._screens.active = self._screens.persistent = None
         self._blank()
+
+    def _render(self) -> None:
+        """Draw the shown screen's visible text elements, lowest z first, over a cleared display."""
+        elements = self._screens.screens.get(self._screens.active or 0)
+        oled = self.board.oled
+        if elements is None or not oled.connected:
+            return
+        with self.board.lock:
+            oled.pixels[:] = bytes(len(oled.pixels))
+            for element in sorted(elements, key=lambda e: int(e.props.get("z", 0))):
+                props = element.props
+                if element.kind != "text" or not int(props.get("visible", 1)):
+                    continue
+                scale = max(1, round(int(props.get("size", 8)) / oled_font.CELL_H))
+                oled_font.draw_at(oled.pixels, oled.width, oled.height, str(props.get("text", "")),
+                                  int(props.get("x", 0)), int(props.get("y", 0)), scale)  # fmt: skip
 
     def _blank(self) -> None:
         with self.board.lock:
@@ -89,7 +110,10 @@ class OledScreenFunctions(FunctionGroup):
                                        "z": z, "visible": 1}  # fmt: skip
         if halign >= 0 and valign >= 0:
             props.update(halign=halign & 3, valign=valign & 3, anchor=1)
-        return self._screens.add(screen, Element("text", props))
+        handle = self._screens.add(screen, Element("text", props))
+        if screen == self._screens.active:
+            self._render()
+        return handle
 
     @strict.keyword_args(
         strict.KwArg("screen", "int", 0, required=True),
@@ -120,6 +144,8 @@ class OledScreenFunctions(FunctionGroup):
         if element is None or prop not in allowed:
             return False
         element.props[prop] = setting
+        if (elem >> 8) & 0xFF == self._screens.active:
+            self._render()
         return True
 
     def oled_set_var(self, name: str, value: object) -> None:

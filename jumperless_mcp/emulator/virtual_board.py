@@ -25,8 +25,9 @@ from pathlib import Path
 
 from firmware_api.versions import Family, FirmwareVersion
 from jumperless_mcp.emulator.board import BoardModel, ProbeInput
+from jumperless_mcp.emulator.la_port import LogicAnalyzerPort
 from jumperless_mcp.emulator.main_port import MainPort
-from jumperless_mcp.emulator.parts import Resistor
+from jumperless_mcp.emulator.parts import Part
 from jumperless_mcp.emulator.ports import InputBuffer, IoThread, PtyPort
 from jumperless_mcp.emulator.repl_port import ReplPort
 from jumperless_mcp.emulator.runtime import INTERRUPT, SOFT_RESET, PythonRuntime
@@ -80,7 +81,7 @@ class VirtualBoard:
         self,
         persona: str = "jumperlos",
         *,
-        parts: list[Resistor] | None = None,
+        parts: list[Part] | None = None,
         fs_dir: str | Path | None = None,
         time_scale: float = 1.0,
         adc_noise: float = 0.0,
@@ -111,10 +112,14 @@ class VirtualBoard:
         if self.persona.family is Family.JUMPERLOS:
             self.repl = ReplPort(PtyPort("repl"), self.runtime, self.persona.micropython_banner)
             self.repl.attach(InputBuffer(self._cond))
+        # 5.3.x: CDC2 is "JL Logic Analyzer" (its handler runs on core 2; see la_port.py)
+        self.la = None if self.repl else LogicAnalyzerPort(PtyPort("repl"), self.model, self.model.logic_analyzer)
         self._thread = threading.Thread(target=self._run, name="virtual-board", daemon=True)
         self._started = False
         self.hung = False  # firmware stuck: bytes from the host are read and dropped, nothing answers
         self.crashes: list[str] = []  # tracebacks of errors the board thread caught (emulator bugs: tests check)
+        if self.la:
+            self.la.crashes = self.crashes
 
     # --- public surface -------------------------------------------------------------------------
     @property
@@ -123,7 +128,12 @@ class VirtualBoard:
 
     @property
     def repl_path(self) -> str | None:
-        return self.repl.port.path if self.repl else None
+        """CDC2: the REPL (JumperlOS) or the logic analyzer (5.3.x)."""
+        cdc2 = self._cdc2()
+        return cdc2.path if cdc2 else None
+
+    def _cdc2(self) -> PtyPort | None:
+        return self.repl.port if self.repl else self.la.port if self.la else None
 
     @property
     def firmware(self) -> str:
@@ -176,17 +186,23 @@ class VirtualBoard:
             if self.repl:
                 self.repl.port = PtyPort("repl")
                 self.repl.reset_session()
+            if self.la:
+                self.la.port = PtyPort("repl")
+                self.la.reset_session()
             self.runtime.reset()
             self._boot()
         self._register_ports()
 
     def _pty_ports(self) -> list[PtyPort]:
-        return [self._main_pty, self.repl.port] if self.repl else [self._main_pty]
+        cdc2 = self._cdc2()
+        return [self._main_pty, cdc2] if cdc2 else [self._main_pty]
 
     def _register_ports(self) -> None:
         self._io.add(self._main_pty, lambda data: self._from_host(self.main, data))
         if self.repl:
             self._io.add(self.repl.port, lambda data: self._from_host(self.repl, data))
+        if self.la:
+            self._io.add(self.la.port, lambda data: None if self.hung else self.la.feed(data))  # type: ignore[union-attr]
         if self.link_dir:
             self.link_dir.mkdir(parents=True, exist_ok=True)
             for role, path in (("main", self.main_path), ("repl", self.repl_path)):
@@ -204,14 +220,14 @@ class VirtualBoard:
 
     def inject(self, port: str, data: bytes) -> None:
         """Unsolicited output (probe banners, ANSI, SO/SI), as the firmware prints between commands."""
-        target = {"main": self._main_pty, "repl": self.repl.port if self.repl else None}.get(port)
+        target = {"main": self._main_pty, "repl": self._cdc2()}.get(port)
         if target is None:
             raise ValueError(f"port must be 'main' or 'repl' (on JumperlOS), got {port!r}")
         target.write(data)
 
     def bytes_written(self, port: str) -> int:
         """How many bytes the board has sent on a port since it was plugged in (echo volume, benchmarks)."""
-        target = {"main": self._main_pty, "repl": self.repl.port if self.repl else None}.get(port)
+        target = {"main": self._main_pty, "repl": self._cdc2()}.get(port)
         if target is None:
             raise ValueError(f"port must be 'main' or 'repl' (on JumperlOS), got {port!r}")
         return target.written
@@ -232,6 +248,8 @@ class VirtualBoard:
             self._boot()
             self._register_ports()
             self._thread.start()
+            if self.la:
+                self.la.start()
         return self
 
     def stop(self) -> None:
@@ -239,6 +257,8 @@ class VirtualBoard:
         self.runtime.request_interrupt()
         with self._cond:
             self._cond.notify_all()
+        if self.la:
+            self.la.stop()
         if self._started:
             self._thread.join(timeout=5)
             self._io.stop()

@@ -16,6 +16,7 @@ import collections
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 
 import anyio
@@ -187,6 +188,15 @@ class Session:
             self._resynced = False
             await self._collect_board_messages()
             return reply
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, timeout: float | None = None) -> AsyncIterator[tuple[FirmwareVersion, BoardPorts]]:
+        """Hold the board between calls, for work on another of its ports (the 5.3.x logic analyzer's CDC2):
+        no call runs meanwhile. Yields the firmware version and the ports."""
+        async with self._lock:
+            await self._ensure_connected(timeout)
+            assert self.version is not None and self.ports is not None
+            yield self.version, self.ports
 
     async def close(self) -> None:
         with anyio.CancelScope(shield=True):

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from jumperless_mcp.tooling.tool_spec import ToolSpec
 from jumperless_mcp.tools import (
+    capture,
     connections,
     digital,
     files,
     leds,
     logic_analyzer,
     oled,
+    pictures,
     power,
     probe,
     slots,
@@ -20,7 +22,21 @@ from jumperless_mcp.tools import (
     wavegen,
 )
 
-SUBSYSTEMS = (connections, power, digital, wavegen, oled, probe, slots, leds, files, system, logic_analyzer)
+SUBSYSTEMS = (
+    connections,
+    power,
+    digital,
+    wavegen,
+    oled,
+    probe,
+    slots,
+    leds,
+    files,
+    system,
+    logic_analyzer,
+    pictures,
+    capture,
+)
 ALL_TOOLS: tuple[ToolSpec, ...] = tuple(spec for module in SUBSYSTEMS for spec in module.TOOLS)
 
 

@@ -1,27 +1,92 @@
-"""The logic analyzer: whether it is capturing, and stopping it. Captures themselves are not readable here."""
+"""The logic analyzer: captures over its host protocol (Board.logic_capture), whether it is capturing, stopping it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from firmware_api.catalog import by_name
+from jumperless_mcp.bench.logic_capture import FORMATS, MAX_RATE, MAX_SAMPLES, MIN_RATE, MIN_SAMPLES
+from jumperless_mcp.signals.logic import EDGES
+from jumperless_mcp.signals.uart import PARITIES
 from jumperless_mcp.tooling.tool_context import ToolContext
-from jumperless_mcp.tooling.tool_runner import ToolFailure
-from jumperless_mcp.tooling.tool_spec import BOOLEAN, ToolSpec, firmware_range
+from jumperless_mcp.tooling.tool_spec import (
+    BOOLEAN,
+    INTEGER,
+    NUMBER,
+    STRING,
+    Param,
+    Pictured,
+    ToolSpec,
+    choice,
+    firmware_range,
+    integer,
+)
 
 SUBSYSTEM = "logic_analyzer"
 LA_UNTIL = by_name()["la_stop_capture"][0].until
-NOT_READABLE = (
-    "The firmware's Python logic-analyzer functions (la_set_trigger, la_capture_single_sample, "
-    "la_start_continuous_capture, la_set_sample_rate, la_set_num_samples, la_enable_channel...) are partly stubs, "
-    "and real captures stream to a desktop logic-analyzer client over the board's logic-analyzer USB interface "
-    "(on 5.3.x the port named 'JL Logic Analyzer'), not over the Python channel; this server does not read that "
-    "interface. So no samples can be returned here."
+CHANNELS_PARAM = Param(
+    "channels",
+    {
+        "type": "array",
+        "items": {"type": ["integer", "string"]},
+        "minItems": 1,
+        "maxItems": 8,
+        "default": [1],
+        "description": 'GPIO channels to report: 1-8 or "GPIO_1".."GPIO_8" (all 8 are always sampled)',
+    },
+    False,
+    "1-8 or GPIO_1..GPIO_8",
 )
-HINT = (
-    " Use la_status / la_stop to see or end a capture started from the board or a desktop client; to watch a "
-    "signal, bridge it to an ADC and use adc_read, or read a GPIO with the digital tools."
+ANALOG_PARAM = Param(
+    "analog_channels",
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 0, "maximum": 7},
+        "maxItems": 8,
+        "default": [],
+        "description": "ADC channels 0-7 to sample alongside (min/max/mean in volts; all in the file)",
+    },
+    False,
+    "ADC channels 0-7",
 )
+CAPTURE_PARAMS = (
+    CHANNELS_PARAM,
+    integer("sample_rate_hz", "samples per second", minimum=MIN_RATE, maximum=MAX_RATE, default=100_000),
+    integer("samples", "how many samples", minimum=MIN_SAMPLES, maximum=MAX_SAMPLES, default=10_000),
+    ANALOG_PARAM,
+    Param(
+        "trigger_channel",
+        {"type": ["integer", "string", "null"], "default": None, "description": "start the result at an edge here"},
+        False,
+        "1-8 or GPIO_1..GPIO_8",
+    ),
+    choice("trigger_edge", list(EDGES), "which edge triggers", default="rising"),
+    Param(
+        "uart_channel",
+        {"type": ["integer", "string", "null"], "default": None, "description": "decode UART on this channel"},
+        False,
+        "1-8 or GPIO_1..GPIO_8",
+    ),
+    integer("uart_baud", "UART baud rate", minimum=1, maximum=MAX_RATE, default=9600),
+    integer("uart_data_bits", "UART data bits", minimum=5, maximum=9, default=8),
+    choice("uart_parity", list(PARITIES), "UART parity", default="none"),
+    integer("uart_stop_bits", "UART stop bits", minimum=1, maximum=2, default=1),
+    choice("file_format", list(FORMATS), "samples file in <user data dir>/captures", default="csv"),
+)
+NULLABLE_OBJECT = {"type": ["object", "null"]}
+CAPTURE_OUTPUT = {
+    "firmware": STRING,
+    "sample_rate_hz": NUMBER,
+    "requested_rate_hz": INTEGER,
+    "samples": INTEGER,
+    "duration_s": NUMBER,
+    "channels": {"type": "array", "items": {"type": "object"}},
+    "analog": {"type": "object"},
+    "trigger": NULLABLE_OBJECT,
+    "uart": NULLABLE_OBJECT,
+    "file": {"type": ["string", "null"]},
+    "picture": {"type": "object"},
+}
 
 
 async def _la_status(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
@@ -36,10 +101,23 @@ async def _la_stop(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     return {"was_capturing": bool(before.value), "capturing": bool(after.value), "stop_returned": stopped.value}
 
 
-async def _la_capture(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
-    raise ToolFailure(
-        "capturing logic-analyzer samples is not supported: " + NOT_READABLE + HINT, "unsupported_by_firmware"
-    )
+async def _la_capture(ctx: ToolContext, args: dict[str, Any]) -> Pictured:
+    capture = await ctx.board.logic_capture(**args)
+    return Pictured(capture.as_dict(), (capture.png,))
+
+
+def _capture_text(r: dict[str, Any]) -> str:
+    parts = [f"{r['samples']} samples at {r['sample_rate_hz']:g} Hz"]
+    for ch in r["channels"]:
+        if ch["frequency_hz"] is not None:
+            parts.append(f"{ch['channel']}: {ch['frequency_hz']:.6g} Hz, duty {100 * ch['duty_cycle']:.1f} %")
+        else:
+            parts.append(f"{ch['channel']}: {ch['transitions']} transitions, starts {ch['first_level']}")
+    if r["uart"]:
+        parts.append(f"UART on {r['uart']['channel']}: {r['uart']['text']!r}")
+    if r["file"]:
+        parts.append(f"samples in {r['file']}")
+    return "; ".join(parts)
 
 
 TOOLS: list[ToolSpec] = [
@@ -70,11 +148,19 @@ TOOLS: list[ToolSpec] = [
     ToolSpec(
         name="la_capture",
         subsystem=SUBSYSTEM,
-        description="NOT SUPPORTED: always an error of kind 'unsupported_by_firmware', explaining why. "
-        + NOT_READABLE
-        + HINT,
-        params=(),
-        output={"samples": {"type": "array"}},
+        description="Logic analyzer capture of digital lines 1-8 (and optionally ADC channels) over the board's "
+        "own analyzer USB port: per line transitions, frequency, duty cycle, high and low times, an optional decoded "
+        "UART byte stream (uart_channel, uart_baud, 8N1 by default), an optional software trigger (the result "
+        "starts at the first edge on trigger_channel), a timing-diagram picture, and the samples as a CSV or VCD "
+        "file. Firmware 5.3.x-5.5.x only: on JumperlOS it fails with 'unsupported_by_firmware' (its analyzer port "
+        "is the MicroPython REPL and is never served; 5.7.2 and later removed it). Below 5 kHz the firmware samples "
+        "at 32/33 of the rate asked; sample_rate_hz in the result is the real one.",
+        params=CAPTURE_PARAMS,
+        output=CAPTURE_OUTPUT,
         run=_la_capture,
+        text=_capture_text,
+        mutates=True,
+        idempotent=False,
+        **firmware_range("la_is_capturing"),
     ),
 ]

@@ -152,8 +152,8 @@ TOOLS: list[ToolSpec] = [
         "text_size is the board's default text size (oled_get_text_size: what a print without a size uses). "
         "format 'blocks' gives 16 rows of 128 characters (each character is two pixels stacked: ' ', '\u2580', "
         "'\u2584', '\u2588'); 'ascii' gives 32 rows of 128 characters ('#' = pixel on). A missing display is an "
-        "error (kind 'oled_disconnected'). JumperlOS only. The virtual board keeps printed text as text, not "
-        "pixels: there, text from oled_print does not appear in the framebuffer.",
+        "error (kind 'oled_disconnected'). JumperlOS only. The virtual board draws printed text in its own "
+        "6x8-cell font, not the firmware's.",
         params=(
             choice("format", ["blocks", "ascii"], "blocks: 2 pixel rows per line; ascii: '#' per pixel.", "blocks"),
         ),
