@@ -29,6 +29,8 @@ CALLS = [
     ["invalid", "dac_set", {"channel": "DAC0", "voltage": 99}],
     ["forbidden", "connect", {"node1": "TOP_RAIL", "node2": "GND"}],
     ["unavailable", "exec_python", {"code": "print(1)"}],  # off without --allow-python
+    ["picture", "board_picture", {}],  # image content beside text and structured content
+    ["capture", "capture", {"channels": [0], "rate": 1000, "samples": 50}],
 ]
 
 
@@ -84,7 +86,12 @@ def test_the_typescript_sdk_client_reads_our_results_and_errors(tmp_path: Path) 
         "text": "DAC0 setpoint 0 V",
         "meta": None,
         "structured": {"channel": "DAC0", "voltage": 0},
+        "kinds": ["text"],
     }
+    for label in ("picture", "capture"):  # the SDK accepted the image block and checked the structured part
+        answer = calls[label]
+        assert answer["isError"] is False and answer["structured"] is not None, answer
+        assert answer["kinds"] == ["text", "image:image/png"], answer
     for label, kind, parameter in (
         ("invalid", "invalid_argument", "voltage"),
         ("forbidden", "forbidden_connection", "node2"),

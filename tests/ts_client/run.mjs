@@ -3,7 +3,7 @@
 // match, so an error result that carries mismatching structuredContent never reaches the agent.
 //
 // argv[2]: JSON {"command": "...", "args": [...], "env": {...}, "calls": [[label, tool, arguments], ...]}.
-// Prints one JSON line: {"tools": <count>, "calls": {label: {"isError", "text", "meta", "structured"} or
+// Prints one JSON line: {"tools": <count>, "calls": {label: {"isError", "text", "meta", "structured", "kinds"} or
 // {"thrown": "<message>"}}}.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -26,6 +26,7 @@ for (const [label, name, args] of spec.calls) {
       text: result.content?.[0]?.text ?? "",
       meta: result._meta ?? null,
       structured: result.structuredContent ?? null,
+      kinds: (result.content ?? []).map((block) => (block.type === "image" ? `image:${block.mimeType}` : block.type)),
     };
   } catch (error) {
     out.calls[label] = { thrown: String(error?.message ?? error) };
