@@ -115,7 +115,8 @@ async def test_as_fast_as_possible_and_duration(jos_board: VirtualBoard) -> None
         fastest = await board.capture([0], rate=None, samples=200)
         timed = await board.capture([0], rate=1000, duration=0.05)
     assert fastest.requested_rate is None and fastest.rate > 0
-    assert len(timed.times) == 50 and timed.duration == pytest.approx(0.049, rel=0.2)
+    # paced by the board's clock: never faster than asked (a loaded machine may lag, so no upper bound)
+    assert len(timed.times) == 50 and timed.duration >= 0.049 * 0.98
 
 
 async def test_a_trigger_that_never_comes_still_captures(legacy_board: VirtualBoard) -> None:

@@ -43,7 +43,7 @@ def mpremote(port: str, *command: str) -> subprocess.CompletedProcess[str]:
 
 def test_emulate_prints_one_json_line_then_serves_until_interrupted(emulator) -> None:  # type: ignore[no-untyped-def]
     process, info = emulator
-    assert set(info) == {"main", "repl", "persona", "firmware", "time_scale"}
+    assert set(info) == {"main", "repl", "aux", "persona", "firmware", "time_scale"}
     assert info["persona"] == "jumperlos" and info["firmware"].startswith("5.7.")
     assert Path(info["main"]).exists() and Path(info["repl"]).exists()
     process.send_signal(signal.SIGINT)

@@ -6,11 +6,17 @@ round trips; on 5.3.x the current slot file's bridges and the four setpoints (`d
 grouped here and coloured by the picture's own palette (5.3.x reports no colours). Parts: the firmware's placed
 parts (`list_parts`, 5.7.11 and later) and, on an in-process virtual board, the parts file it was started with.
 The OLED picture is the framebuffer (`oled_get_framebuffer`, JumperlOS only: 5.3.x cannot read it back).
-The fourth port's `:leds` and `:oled:b64` dumps are not used yet.
+Where the board has the read-only fourth port (`ports.aux`, JumperlOS 5.7.0.13's Ser3Backchannel), the OLED
+frame is read there instead (`:oled:b64`, link/backchannel.py): it answers beside a running script and sends
+nothing on the REPL; any failure there falls back to the REPL path. `OledFrame.source` says which was used.
+The board picture takes the rows' colours from the fourth port's `:leds` when it answers (each net the colour of
+its first lit row, verbatim: the LEDs as lit), and says so in its notes; bridges and the rest still come from
+the REPL.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -19,13 +25,18 @@ from firmware_api.calls import DAC_CHANNEL_NAMES
 from firmware_api.catalog import by_name
 from firmware_api.errors import UnsupportedByFirmware
 from firmware_api.versions import Family, FirmwareVersion
-from jumperless_mcp.errors import JumperlessError
+from jumperless_mcp.errors import ConnectionProblem, JumperlessError
+from jumperless_mcp.link.backchannel import Backchannel, row_colors
 from jumperless_mcp.pictures import board as board_art
 from jumperless_mcp.pictures import oled as oled_art
 
+log = logging.getLogger(__name__)
+AUX_TIMEOUT = 2.0  # a fourth port that is not the backchannel costs this much before the REPL fallback
+AUX_SINCE = FirmwareVersion.parse("5.7.0.13")  # the oldest tree known to have Ser3Backchannel (the fork's)
 SPECIAL_NET_OF = {node_id: number for number, (_, node_id) in nodes.SPECIAL_NETS.items()}
 STATE_POWER_KEYS = {"top_rail": "TOP_RAIL", "bottom_rail": "BOTTOM_RAIL", "dac0": "DAC0", "dac1": "DAC1"}
 LEGACY_COLOURS = "5.3.x reports no net colours: the colours are the picture's own"
+AUX_COLOURS = "row colours are the LEDs as lit, read from the aux port (:leds)"
 
 
 class OledDisconnected(JumperlessError):
@@ -44,12 +55,16 @@ class _Board(Protocol):
 
     def batch(self) -> Any: ...
 
+    @property
+    def session(self) -> Any: ...
+
 
 @dataclass(frozen=True)
 class OledFrame:
     width: int
     height: int
     data: bytes  # SSD1306 pages: byte x + (y // 8) * width, LSB on top
+    source: str = "repl"  # "aux": the fourth port's `:oled:b64`; "repl": oled_get_framebuffer
 
 
 class PictureMethods:
@@ -60,6 +75,8 @@ class PictureMethods:
         firmware = await self._firmware()
         if firmware.family is Family.JUMPERLOS:
             state = await _jumperlos_state(self, firmware)
+            if firmware >= AUX_SINCE:
+                state = await _with_led_colours(self, state)
         else:
             state = await _legacy_state(self, firmware)
         parts = _virtual_parts(self.virtual_board)
@@ -72,14 +89,26 @@ class PictureMethods:
         net colours, overlays, rail and DAC voltages, parts."""
         return board_art.render(await PictureMethods.board_state(self))  # type: ignore[arg-type]
 
-    async def oled_frame(self: _Board) -> OledFrame:
-        """The OLED framebuffer (JumperlOS: `oled_get_framebuffer`; 5.3.x has no way to read it)."""
+    async def oled_frame(self: _Board, via_aux: bool = True) -> OledFrame:
+        """The OLED framebuffer: the aux port's `:oled:b64` when the board has one (and `via_aux`), else
+        `oled_get_framebuffer` on the REPL (JumperlOS; 5.3.x has no way to read it)."""
         firmware = await self._firmware()
         if firmware.family is not Family.JUMPERLOS:
             raise UnsupportedByFirmware(
                 f"the OLED framebuffer cannot be read on {firmware}: 5.3.x has no oled_get_framebuffer or "
                 "oled_get_pixel (JumperlOS 5.7 and later have both)"
             )
+        ports = self.session.ports
+        if via_aux and ports is not None and ports.aux and firmware >= AUX_SINCE:
+            try:
+                async with Backchannel(ports.aux, AUX_TIMEOUT) as aux:
+                    width, height, raw = await aux.oled()
+            except ConnectionProblem as exc:
+                log.info("aux port %s gave no OLED frame (%s); reading it over the REPL", ports.aux, exc)
+            else:
+                if width <= 0:
+                    raise OledDisconnected("the OLED is not connected (the aux port sent an empty frame)")
+                return OledFrame(width, height, raw, "aux")
         async with self.batch() as batch:
             data, size = batch.oled_get_framebuffer(), batch.oled_get_framebuffer_size()
         dims = size.value
@@ -266,6 +295,24 @@ def _si(value: float, unit: str) -> str:
         if abs(value) >= factor:
             return f"{value / factor:g}{prefix}{unit}"
     return f"{value:g}{unit}"
+
+
+async def _with_led_colours(board: _Board, state: board_art.BoardState) -> board_art.BoardState:
+    """Each net with a lit breadboard row in that row's LED colour, when the board has the aux port."""
+    ports = board.session.ports
+    if ports is None or not ports.aux:
+        return state
+    try:
+        async with Backchannel(ports.aux, AUX_TIMEOUT) as aux:
+            lit = row_colors(await aux.leds())
+    except ConnectionProblem as exc:
+        log.info("aux port %s gave no LED snapshot (%s); net colours from the REPL", ports.aux, exc)
+        return state
+    nets = []
+    for net in state.nets:
+        color = next((lit[node] for node in net.nodes if node in lit), None)
+        nets.append(replace(net, color=color) if color is not None else net)
+    return _with(state, nets=tuple(nets), notes=(*state.notes, AUX_COLOURS))
 
 
 def _with(state: board_art.BoardState, **changes: Any) -> board_art.BoardState:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from firmware_api.versions import Family, FirmwareVersion
+from jumperless_mcp.emulator.backchannel_port import BackchannelPort
 from jumperless_mcp.emulator.board import BoardModel, ProbeInput
 from jumperless_mcp.emulator.la_port import LogicAnalyzerPort
 from jumperless_mcp.emulator.main_port import MainPort
@@ -74,6 +75,7 @@ PERSONAS = {
     ),
     "legacy": Persona("legacy", "5.3.2.4", ""),
 }
+AUX_PERSONAS = frozenset({"jumperlos"})  # personas whose firmware tree has Ser3Backchannel.cpp (the aux port)
 
 
 class VirtualBoard:
@@ -114,6 +116,8 @@ class VirtualBoard:
             self.repl.attach(InputBuffer(self._cond))
         # 5.3.x: CDC2 is "JL Logic Analyzer" (its handler runs on core 2; see la_port.py)
         self.la = None if self.repl else LogicAnalyzerPort(PtyPort("repl"), self.model, self.model.logic_analyzer)
+        # the read-only fourth port (USBSer3, Ser3Backchannel.cpp): in the 5.7.0.13 fork tree only
+        self.aux = BackchannelPort(PtyPort("aux"), self.model) if persona in AUX_PERSONAS else None
         self._thread = threading.Thread(target=self._run, name="virtual-board", daemon=True)
         self._started = False
         self.hung = False  # firmware stuck: bytes from the host are read and dropped, nothing answers
@@ -132,6 +136,11 @@ class VirtualBoard:
         cdc2 = self._cdc2()
         return cdc2.path if cdc2 else None
 
+    @property
+    def aux_path(self) -> str | None:
+        """The read-only fourth port (`:verb` queries), on personas that have it."""
+        return self.aux.port.path if self.aux else None
+
     def _cdc2(self) -> PtyPort | None:
         return self.repl.port if self.repl else self.la.port if self.la else None
 
@@ -145,9 +154,10 @@ class VirtualBoard:
 
     def info(self) -> dict[str, str | None]:
         """The mapping `jumperless-mcp emulate` prints, and `Board.open()` accepts."""
-        return {
-            "main": self.main_path,
-            "repl": self.repl_path,
+        info: dict[str, str | None] = {"main": self.main_path, "repl": self.repl_path}
+        if self.aux:
+            info["aux"] = self.aux_path
+        return info | {
             "persona": self.persona.name,
             "firmware": self.firmware,
             "time_scale": self.time_scale,
@@ -189,13 +199,17 @@ class VirtualBoard:
             if self.la:
                 self.la.port = PtyPort("repl")
                 self.la.reset_session()
+            if self.aux:
+                self.aux.port = PtyPort("aux")
+                self.aux.reset_session()
             self.runtime.reset()
             self._boot()
         self._register_ports()
 
     def _pty_ports(self) -> list[PtyPort]:
         cdc2 = self._cdc2()
-        return [self._main_pty, cdc2] if cdc2 else [self._main_pty]
+        ports = [self._main_pty, cdc2] if cdc2 else [self._main_pty]
+        return [*ports, self.aux.port] if self.aux else ports
 
     def _register_ports(self) -> None:
         self._io.add(self._main_pty, lambda data: self._from_host(self.main, data))
@@ -203,6 +217,8 @@ class VirtualBoard:
             self._io.add(self.repl.port, lambda data: self._from_host(self.repl, data))
         if self.la:
             self._io.add(self.la.port, lambda data: None if self.hung else self.la.feed(data))  # type: ignore[union-attr]
+        if self.aux:
+            self._io.add(self.aux.port, lambda data: None if self.hung else self.aux.feed(data))  # type: ignore[union-attr]
         if self.link_dir:
             self.link_dir.mkdir(parents=True, exist_ok=True)
             for role, path in (("main", self.main_path), ("repl", self.repl_path)):
@@ -227,9 +243,9 @@ class VirtualBoard:
 
     def bytes_written(self, port: str) -> int:
         """How many bytes the board has sent on a port since it was plugged in (echo volume, benchmarks)."""
-        target = {"main": self._main_pty, "repl": self._cdc2()}.get(port)
+        target = {"main": self._main_pty, "repl": self._cdc2(), "aux": self.aux and self.aux.port}.get(port)
         if target is None:
-            raise ValueError(f"port must be 'main' or 'repl' (on JumperlOS), got {port!r}")
+            raise ValueError(f"port must be 'main', 'repl' (on JumperlOS) or 'aux' (where present), got {port!r}")
         return target.written
 
     def block_path(self, a: int, b: int) -> None:

@@ -103,7 +103,12 @@ class Target:
             if not board.plugged_in:  # type: ignore[union-attr]
                 # its old pty paths may already belong to another device: never hand them out
                 raise BoardNotFound("the virtual board is unplugged; it reconnects after replug()")
-            return BoardPorts(main=board.main_path, repl=board.repl_path, time_scale=board.time_scale)  # type: ignore[union-attr]
+            return BoardPorts(
+                main=board.main_path,  # type: ignore[union-attr]
+                repl=board.repl_path,  # type: ignore[union-attr]
+                aux=board.aux_path,  # type: ignore[union-attr]
+                time_scale=board.time_scale,  # type: ignore[union-attr]
+            )
         if self._fixed is not None:
             return self._fixed
         assert isinstance(self.spec, str)

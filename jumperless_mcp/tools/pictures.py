@@ -69,6 +69,7 @@ async def _oled_picture(ctx: ToolContext, args: dict[str, Any]) -> Pictured:
         "image_width": image_width,
         "image_height": image_height,
         "png_bytes": len(png),
+        "source": frame.source,
     }
     return Pictured(result, (png,))
 
@@ -77,7 +78,7 @@ def _oled_text(result: dict[str, Any]) -> str:
     shown = "blank" if result["blank"] else f"{result['lit_pixels']} pixels lit"
     return (
         f"OLED {result['width']}x{result['height']}, {shown} "
-        f"(picture {result['image_width']}x{result['image_height']}, x{result['scale']})"
+        f"(picture {result['image_width']}x{result['image_height']}, x{result['scale']}; read via {result['source']})"
     )
 
 
@@ -116,7 +117,9 @@ TOOLS: list[ToolSpec] = [
         description="A screenshot of the OLED display: what the 128x32 screen shows now, its framebuffer as "
         "an upscaled PNG (each display pixel a scale x scale square; scale 8 gives 1040x272), plus the count "
         "of lit pixels. JumperlOS only (oled_get_framebuffer); 5.3.x has no way to read the display back. A "
-        "missing display is an error (kind 'oled_disconnected'). Reads only.",
+        "missing display is an error (kind 'oled_disconnected'). Where the board has the read-only fourth port "
+        "(JumperlOS 5.7.0.13), the frame is read there (`:oled:b64`, source 'aux'), so a running script is not "
+        "disturbed; else over the REPL (source 'repl'). Reads only.",
         params=(integer("scale", "Pixels per display pixel, 1-9.", minimum=1, maximum=9, default=8),),
         output={
             "width": INTEGER,
@@ -127,6 +130,7 @@ TOOLS: list[ToolSpec] = [
             "image_width": INTEGER,
             "image_height": INTEGER,
             "png_bytes": INTEGER,
+            "source": {"type": "string", "enum": ["aux", "repl"]},
         },
         run=_oled_picture,
         text=_oled_text,

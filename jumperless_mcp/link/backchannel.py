@@ -1,0 +1,141 @@
+"""A read-only client of the JumperlOS fourth port ("aux", USBSer3): one `:verb` line, one framed reply.
+
+The port answers from the firmware's service loop, beside a running script, so reading the LEDs or the OLED here
+disturbs nothing on the REPL. Reply shapes (Ser3Backchannel.cpp, see emulator/backchannel_port.py for lines):
+the port first echoes ":<verb>\\r\\n", then
+  :leds        leds{<n>:<6 hex digits per LED>}\\r\\n   (rows 1..60 are LEDs (r-1)*5 .. (r-1)*5+4)
+  :oled:b64    oled_b64{<W>x<H>:<base64 SSD1306 page buffer>}\\r\\n
+  :json:power  "\\n\\n\\r" + JSON (top_rail, bottom_rail, dac0, dac1 under "power") + "\\n\\r"
+  :ver         Jumperless firmware version: <v>\\r\\n
+  unknown      {"error":"unknown_verb","verb":"..."}\\r\\n
+The port is opened with the same lock file as every other port (SerialLink), so two programs never mix replies.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from types import TracebackType
+
+from jumperless_mcp.errors import BoardTimeout, ProtocolError
+from jumperless_mcp.link.serial_link import SerialLink
+
+TIMEOUT = 3.0
+ROWS = 60
+LEDS_PER_ROW = 5
+_ERROR = rb'\{"error":"[^"]*"[^\r\n]*\}\r\n'
+_LEDS = re.compile(rb"leds\{(\d+):([0-9a-fA-F]*)\}|" + _ERROR)
+_OLED = re.compile(rb"oled_b64\{(\d+)x(\d+):([A-Za-z0-9+/=]*)\}|" + _ERROR)
+_VER = re.compile(rb"Jumperless firmware version: ([^\r\n]*)\r?\n|" + _ERROR)
+_VERB = re.compile(r"[A-Za-z0-9_:]+")
+
+
+class BackchannelError(ProtocolError):
+    """The aux port answered with an error frame, or something this client cannot parse."""
+
+
+def parse_leds(text: str) -> list[tuple[int, int, int]]:
+    """`leds{<n>:<hex>}` -> n (r, g, b) tuples in strip order."""
+    found = re.search(r"leds\{(\d+):([0-9a-fA-F]*)\}", text)
+    if not found:
+        raise BackchannelError(f"not a :leds reply: {text[:80]!r}")
+    count, digits = int(found[1]), found[2]
+    if len(digits) != count * 6:
+        raise BackchannelError(f":leds announced {count} LEDs but sent {len(digits) // 6}")
+    return [tuple(int(digits[i + j : i + j + 2], 16) for j in (0, 2, 4)) for i in range(0, len(digits), 6)]  # type: ignore[misc]
+
+
+def row_colors(leds: list[tuple[int, int, int]]) -> dict[int, tuple[int, int, int]]:
+    """Each lit breadboard row's brightest LED colour (rows with all five LEDs dark are left out)."""
+    rows = {}
+    for row in range(1, ROWS + 1):
+        pixels = leds[(row - 1) * LEDS_PER_ROW : row * LEDS_PER_ROW]
+        brightest = max(pixels, key=max, default=(0, 0, 0))
+        if max(brightest) > 0:
+            rows[row] = brightest
+    return rows
+
+
+def parse_oled_b64(text: str) -> tuple[int, int, bytes]:
+    """`oled_b64{<W>x<H>:<base64>}` -> (width, height, framebuffer bytes)."""
+    found = re.search(r"oled_b64\{(\d+)x(\d+):([A-Za-z0-9+/=]*)\}", text)
+    if not found:
+        raise BackchannelError(f"not an :oled:b64 reply: {text[:80]!r}")
+    width, height, data = int(found[1]), int(found[2]), base64.b64decode(found[3])
+    if len(data) != width * height // 8:
+        raise BackchannelError(f"OLED frame of {len(data)} bytes does not fill {width}x{height}")
+    return width, height, data
+
+
+def parse_power(text: str) -> dict[str, float]:
+    """`:json:power`'s document -> {top_rail, bottom_rail, dac0, dac1} in volts."""
+    try:
+        document = json.loads(text.strip())
+    except json.JSONDecodeError as exc:
+        raise BackchannelError(f"not a :json:power reply: {exc}") from None
+    power = document.get("power", document) if isinstance(document, dict) else None
+    keys = ("top_rail", "bottom_rail", "dac0", "dac1")
+    if not isinstance(power, dict) or not all(isinstance(power.get(k), (int, float)) for k in keys):
+        raise BackchannelError(f"the :json:power reply lacks {', '.join(keys)}")
+    return {key: float(power[key]) for key in keys}
+
+
+class Backchannel:
+    """`async with Backchannel(path) as aux: await aux.leds()` - holds the aux port's lock while open."""
+
+    def __init__(self, device: str, timeout: float = TIMEOUT) -> None:
+        self.link = SerialLink(device)
+        self.timeout = timeout
+
+    async def __aenter__(self) -> Backchannel:
+        await self.link.open()
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.link.close()
+
+    async def _ask(self, verb: str, reply: re.Pattern[bytes] | None = None) -> str:
+        """Send `:verb\\n`, skip the echo, return the reply text (the framed part when `reply` is given)."""
+        if not _VERB.fullmatch(verb):
+            raise ValueError(f"verb must be letters, digits, '_' and ':', got {verb!r}")
+        await self.link.discard_pending()
+        await self.link.write(f":{verb}\n".encode("ascii"))
+        try:
+            await self.link.read_until(f":{verb}\r\n".encode("ascii"), self.timeout)
+            if reply is not None:
+                text = (await self.link.read_until(reply, self.timeout)).decode("latin-1")
+            else:
+                text = await self._json_document()
+        except TimeoutError:
+            raise BoardTimeout(f"the aux port {self.link.device} did not answer :{verb} in {self.timeout} s") from None
+        error = re.search(r'\{"error":[^\r\n]*\}', text)
+        if error:
+            raise BackchannelError(f"the aux port refused :{verb}: {error[0]}")
+        return text
+
+    async def _json_document(self) -> str:
+        """A JSON reply is multi-line: read up to each '}' until the text parses (or is an error frame)."""
+        text = ""
+        while True:
+            text += (await self.link.read_until(b"}", self.timeout)).decode("latin-1")
+            try:
+                json.loads(text.strip())
+                return text
+            except json.JSONDecodeError:
+                continue
+
+    async def version(self) -> str:
+        text = await self._ask("ver", _VER)
+        return text.partition("version: ")[2].strip()
+
+    async def leds(self) -> list[tuple[int, int, int]]:
+        return parse_leds(await self._ask("leds", _LEDS))
+
+    async def oled(self) -> tuple[int, int, bytes]:
+        return parse_oled_b64(await self._ask("oled:b64", _OLED))
+
+    async def power(self) -> dict[str, float]:
+        return parse_power(await self._ask("json:power"))
