@@ -14,7 +14,7 @@ from PIL import Image
 
 from jumperless_mcp import Board
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.emulator.la_port import encode_analog, encode_digital
+from jumperless_mcp.emulator.la_port import calibration, encode_analog, encode_digital
 from jumperless_mcp.errors import ArgumentError, UnsupportedByFirmware
 from jumperless_mcp.link.logic_port import actual_rate, decode_stream
 from jumperless_mcp.signals import uart
@@ -191,3 +191,20 @@ async def test_jumperlos_says_why_not(jos_board: VirtualBoard) -> None:
     async with Board(jos_board.info()) as board:
         with pytest.raises(UnsupportedByFirmware, match=r"5\.3\.x-5\.5\.x only.*5\.7\.0\.13"):
             await board.logic_capture([1], 10_000, 100)
+
+
+@pytest.mark.parametrize("level", [1.25, -2.5])
+async def test_analog_channel_reads_a_bridged_dac_level(legacy_board: VirtualBoard, level: float) -> None:
+    """DAC0 bridged to ADC0, captured on the analyzer's analog channel 0: each sample is the DAC level within the
+    firmware's scaling (the `a0` reply's 12-bit step, raw * scale_uV + offset_uV, half a step of rounding)."""
+    scale_uv, _offset_uv = calibration(0)
+    async with Board(legacy_board.info()) as board:
+        await board.dac_set(0, level)
+        assert (await board.connect("DAC0", "ADC0")).ok
+        capture = await board.logic_capture([1], 10_000, 500, analog_channels=[0], file_format="csv")
+    volts = capture.analog[0]
+    assert len(volts) == capture.samples == 500
+    assert all(v == pytest.approx(level, abs=scale_uv / 2e6 + 1e-9) for v in volts), (min(volts), max(volts))
+    assert capture.as_dict()["analog"]["ADC0"]["mean_v"] == pytest.approx(level, abs=scale_uv / 1e6)
+    lines = Path(capture.file).read_text().splitlines()  # type: ignore[arg-type]
+    assert lines[1] == "time_s,GPIO_1,ADC0_V" and float(lines[2].split(",")[2]) == pytest.approx(level, abs=0.005)

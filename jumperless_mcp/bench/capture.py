@@ -8,7 +8,13 @@ sample's time the middle of its channel reads; then it prints them as a few tagg
 (JumperlOS) the source goes as it is; on the `>` one-liner (5.3.x, or JumperlOS's fallback) as one `exec(...)`
 line that fits the line limit (on JumperlOS's fallback up to 4 channels with a trigger). There each request
 also costs the firmware's 1 s input collector, and the heap is smaller, so fewer samples fit
-(LEGACY_MAX_VALUES). The fourth-port `:every` sampling on JumperlOS is not used (a later improvement).
+(LEGACY_MAX_VALUES).
+
+`via="aux"` (JumperlOS 5.7.0.13's fourth port, `Backchannel.every_adc`) has the firmware run
+`:every:<us>us:<n>:adc` from its service loop instead: nothing goes to the REPL, so a running script is not
+disturbed. ADC 0-4 only, at most 250 Hz (the firmware's 4000 us floor for :adc), no trigger. The stream carries
+no timestamps: sample i's time is i * eff_us (the interval the firmware says it used), so the rate is the
+schedule's; a late slot (cap_end's `late`) is logged, not corrected.
 
 Here: `Board.capture` (the mixin), the `Capture` it returns (stats, plot, CSV) and the captures folder;
 `capture_plan.py` checks a request, `capture_burst.py` renders the board's loop and reads what it prints.
@@ -21,6 +27,7 @@ edge comes within the timeout the capture runs anyway, untriggered, and says so 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import secrets
 from dataclasses import dataclass, field
@@ -29,10 +36,19 @@ from typing import Protocol
 
 import platformdirs
 
-from firmware_api.errors import ArgumentError
+from firmware_api.errors import ArgumentError, UnsupportedByFirmware
 from firmware_api.versions import FirmwareVersion
 from jumperless_mcp.bench.capture_burst import board_source, call_timeout, explain_error, one_line, parse_output
-from jumperless_mcp.bench.capture_plan import DEFAULT_RATE, Trigger, check_for_firmware, plan_capture
+from jumperless_mcp.bench.capture_plan import (
+    DEFAULT_RATE,
+    Plan,
+    Trigger,
+    check_aux_plan,
+    check_for_firmware,
+    check_via,
+    plan_capture,
+)
+from jumperless_mcp.link.backchannel import Backchannel
 from jumperless_mcp.link.session import Session
 from jumperless_mcp.signals.csv_file import read_header, render_csv, write_csv
 from jumperless_mcp.signals.plot import Trace, render_png
@@ -40,6 +56,9 @@ from jumperless_mcp.signals.waveform import ChannelStats, channel_stats
 
 APP = "jumperless-mcp"
 KIND = "waveform"  # the CSV header's `capture:` line, which tells these files from others in the folder
+AUX_SINCE = FirmwareVersion.parse("5.7.0.13")  # the oldest tree known to have Ser3Backchannel's :every and :adc
+AUX_TIMEOUT = 3.0
+log = logging.getLogger(__name__)
 
 
 class _BoardLike(Protocol):
@@ -214,6 +233,7 @@ class CaptureMethods:
         trigger_edge: str = "rising",
         trigger_timeout: float = 1.0,
         timeout: float | None = None,
+        via: str = "burst",
     ) -> Capture:
         """Sample ADC channels (0-3, or "ADC0".."ADC3"; higher ones where the catalog says the firmware reads them)
         and/or INA current sensors ("INA0", "INA1") in one burst on the board.
@@ -223,7 +243,11 @@ class CaptureMethods:
         trigger (`trigger_level` volts, `trigger_edge` rising/falling on ADC `trigger_channel`, by default the
         first channel) waits up to `trigger_timeout` seconds, then captures anyway. Returns a `Capture`: samples
         per channel, times, stats, `.png()`, `.to_csv(path)`, `.save()`.
+
+        `via="aux"`: sampled by JumperlOS 5.7.0.13's fourth port on its own schedule, leaving the REPL alone
+        (ADC 0-4, up to 250 Hz, no trigger; times from the schedule, see the module docstring).
         """
+        via = check_via(via)
         plan = plan_capture(
             channels,
             rate=rate,
@@ -234,7 +258,11 @@ class CaptureMethods:
             trigger_edge=trigger_edge,
             trigger_timeout=trigger_timeout,
         )
+        if via == "aux":
+            interval_us = check_aux_plan(plan)
         firmware = await self._firmware()
+        if via == "aux":
+            return await _capture_aux(self, plan, interval_us, firmware, timeout)
         check_for_firmware(plan, firmware)
         tag = "\x1e" + secrets.token_hex(2) + "c"
         source = board_source(plan, tag)
@@ -275,6 +303,38 @@ class CaptureMethods:
             firmware=self.firmware or str(firmware),
             started=started,
         )
+
+
+async def _capture_aux(
+    board: _BoardLike, plan: Plan, interval_us: int, firmware: FirmwareVersion, timeout: float | None
+) -> Capture:
+    """`:every:<interval_us>us:<samples>:adc` on the aux port; nothing is written to the REPL."""
+    ports = board.session.ports
+    if ports is None or not ports.aux:
+        raise UnsupportedByFirmware("via='aux': this board has no fourth (aux) port known to the host; use via='burst'")
+    if firmware < AUX_SINCE:
+        raise UnsupportedByFirmware(
+            f"via='aux': firmware {firmware} has no scheduled :every capture (since {AUX_SINCE}); use via='burst'"
+        )
+    started = dt.datetime.now(dt.UTC)
+    async with Backchannel(ports.aux, timeout if timeout is not None else AUX_TIMEOUT) as aux:
+        stream = await aux.every_adc(interval_us, plan.samples)
+    if stream.late:
+        log.warning("aux capture: %d of %d samples came late on the board", stream.late, len(stream.samples))
+    period = stream.eff_us / 1e6
+    times = [i * period for i in range(len(stream.samples))]
+    return Capture(
+        channels=[c.name for c in plan.channels],
+        units=[c.unit for c in plan.channels],
+        times=times,
+        samples={c.name: [sample[c.index] for sample in stream.samples] for c in plan.channels},
+        requested_rate=plan.rate,
+        rate=1e6 / stream.eff_us,
+        trigger=None,
+        board=ports.name or ports.main or "",
+        firmware=board.firmware or str(firmware),
+        started=started,
+    )
 
 
 __all__ = ["Capture", "CaptureMethods", "captures_dir", "list_captures"]

@@ -27,6 +27,11 @@ CHANNEL_ALLOWED = "ADC channels 0-3 (or 'ADC0'-'ADC3'), INA current sensors 'INA
 SCALE = {"V": 10_000, "A": 1_000_000}  # printed as integers: 0.1 mV, 1 uA
 SCALE_TEXT = {"V": "1e4", "A": "1e6"}  # the same, as the burst loop's source writes them
 LINE_VALUES = 64  # numbers per printed line
+VIAS = ("burst", "aux")  # the REPL burst loop; the JumperlOS fourth port's scheduled `:every:<us>us:<n>:adc`
+AUX_MIN_US = 4000  # Ser3Backchannel.cpp usbSer3_verbs[] minUs for "adc": :every raises shorter intervals to it
+AUX_MAX_RATE = 1e6 / AUX_MIN_US  # 250 Hz
+AUX_ADCS = range(5)  # usbSer3_sendADC prints adc0..adc4
+AUX_ALLOWED = "ADC channels 0-4 (or 'ADC0'-'ADC4') with via='aux'; INA sensors and other channels need via='burst'"
 
 
 @dataclass(frozen=True)
@@ -179,3 +184,30 @@ def check_for_firmware(plan: Plan, firmware: FirmwareVersion) -> None:
             f"firmware {firmware}",
             f"at most {most} samples with {len(plan.channels)} channel(s)",
         )
+
+
+def check_via(via: object) -> str:
+    if via not in VIAS:
+        raise ArgumentError("via", f"{via!r} is not a capture path", "'burst' (the REPL loop), 'aux' (the fourth port)")
+    return str(via)
+
+
+def check_aux_plan(plan: Plan) -> int:
+    """What the aux port's `:every ... :adc` can do: ADC 0-4, a fixed rate up to 250 Hz, no trigger.
+    Returns the interval to ask for, in microseconds."""
+    for channel in plan.channels:
+        if channel.unit != "V" or channel.index not in AUX_ADCS:
+            raise ArgumentError("channels", f"{channel.name} cannot be sampled through the aux port", AUX_ALLOWED)
+    if plan.rate is None:
+        raise ArgumentError(
+            "rate", "via='aux' samples on the firmware's schedule: name a rate", f"1 to {AUX_MAX_RATE:g} Hz"
+        )
+    if plan.rate > AUX_MAX_RATE:
+        raise ArgumentError(
+            "rate",
+            f"{plan.rate:g} Hz is faster than the aux port's :adc floor ({AUX_MIN_US} us per sample)",
+            f"1 to {AUX_MAX_RATE:g} Hz with via='aux', or via='burst' for faster",
+        )
+    if plan.trigger is not None:
+        raise ArgumentError("via", "the aux port's scheduled capture has no trigger", "via='burst' to trigger")
+    return plan.period_us

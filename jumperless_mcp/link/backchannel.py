@@ -14,8 +14,10 @@ The port is opened with the same lock file as every other port (SerialLink), so 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
+from dataclasses import dataclass
 from types import TracebackType
 
 from jumperless_mcp.errors import BoardTimeout, ProtocolError
@@ -29,6 +31,46 @@ _LEDS = re.compile(rb"leds\{(\d+):([0-9a-fA-F]*)\}|" + _ERROR)
 _OLED = re.compile(rb"oled_b64\{(\d+)x(\d+):([A-Za-z0-9+/=]*)\}|" + _ERROR)
 _VER = re.compile(rb"Jumperless firmware version: ([^\r\n]*)\r?\n|" + _ERROR)
 _VERB = re.compile(r"[A-Za-z0-9_:]+")
+_CAP_END = re.compile(rb"cap_end\{taken_us:(\d+),sent:(\d+),late:(\d+)\}\r\n|" + _ERROR)
+_CAP = re.compile(r"cap\{verb:([^,]*),mode:(\w+),eff_us:(\d+),count:(-?\d+)\}")
+ADC_COUNT = 5  # usbSer3_sendADC prints adc0..adc4
+ADC_MIN_US = 4000  # usbSer3_verbs[] minUs for "adc": the firmware raises a shorter :every interval to this
+MAX_EVERY_SAMPLES = 100_000
+
+
+@dataclass(frozen=True)
+class AdcStream:
+    """What `:every:...:adc` sent: the interval the firmware used, each sample's five ADC volts, its own count."""
+
+    eff_us: int
+    samples: list[tuple[float, ...]]
+    taken_us: int
+    late: int
+
+
+def parse_adc(text: str) -> tuple[float, ...]:
+    """One `:adc` line -> (adc0, ..., adc4) volts."""
+    try:
+        adc = json.loads(text)["adc"]
+        return tuple(float(adc[f"adc{i}"]) for i in range(ADC_COUNT))
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+        raise BackchannelError(f"not an :adc reply: {text[:80]!r}") from None
+
+
+def parse_every_adc(text: str) -> AdcStream:
+    """The whole `:every:...:adc` reply (after the echo): header, sample lines, `cap_end{...}`."""
+    error = re.search(r'\{"error":[^\r\n]*\}', text)
+    if error:
+        raise BackchannelError(f"the aux port refused :every: {error[0]}")
+    header = _CAP.search(text)
+    end = re.search(r"cap_end\{taken_us:(\d+),sent:(\d+),late:(\d+)\}", text)
+    if header is None or end is None or header[1].lower() != "adc":
+        raise BackchannelError(f"not an :every ... :adc capture: {text[:80]!r}")
+    body = text[header.end() : end.start()]
+    samples = [parse_adc(line) for line in body.split("\r\n") if line.strip()]
+    if len(samples) != int(end[2]):
+        raise BackchannelError(f":every said it sent {end[2]} samples, {len(samples)} arrived")
+    return AdcStream(int(header[3]), samples, int(end[1]), int(end[3]))
 
 
 class BackchannelError(ProtocolError):
@@ -136,6 +178,36 @@ class Backchannel:
 
     async def oled(self) -> tuple[int, int, bytes]:
         return parse_oled_b64(await self._ask("oled:b64", _OLED))
+
+    async def adc(self) -> tuple[float, ...]:
+        """One `:adc` sample: the five ADC channels in volts."""
+        return parse_adc((await self._ask("adc")).strip())
+
+    async def every_adc(self, interval_us: int, count: int) -> AdcStream:
+        """`count` scheduled `:adc` samples `interval_us` apart (raised by the firmware to 4000 us), timed on
+        the board while the REPL runs on; returns when `cap_end` has come (or stops the capture on a timeout)."""
+        if isinstance(interval_us, bool) or not isinstance(interval_us, int) or interval_us < 1:
+            raise ValueError(f"interval_us must be a whole number of microseconds >= 1, got {interval_us!r}")
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_EVERY_SAMPLES:
+            raise ValueError(f"count must be 1-{MAX_EVERY_SAMPLES} (continuous capture is not offered), got {count!r}")
+        verb = f"every:{interval_us}us:{count}:adc"
+        await self.link.discard_pending()
+        await self.link.write(f":{verb}\n".encode("ascii"))
+        limit = self.timeout + count * max(interval_us, ADC_MIN_US) / 1e6 * 1.5
+        try:
+            await self.link.read_until(f":{verb}\r\n".encode("ascii"), self.timeout)
+            text = (await self.link.read_until(_CAP_END, limit)).decode("latin-1")
+        except TimeoutError:
+            await self.stop()
+            raise BoardTimeout(f"the aux port {self.link.device} did not finish :{verb} in {limit:.3g} s") from None
+        return parse_every_adc(text)
+
+    async def stop(self) -> None:
+        """End a running `:every` (any byte does; `:stop` then answers {"stop":1}) and drop what it sent."""
+        await self.link.write(b":stop\n")
+        with contextlib.suppress(TimeoutError):
+            await self.link.read_until(b'{"stop":1}\r\n', self.timeout)
+        await self.link.discard_pending()
 
     async def power(self) -> dict[str, float]:
         return parse_power(await self._ask("json:power"))

@@ -8,6 +8,7 @@ from typing import Any
 from jumperless_mcp.bench.capture import captures_dir, list_captures
 from jumperless_mcp.bench.capture_plan import (
     ADC_NAMES,
+    AUX_MAX_RATE,
     CHANNEL_ALLOWED,
     DEFAULT_RATE,
     DEFAULT_SAMPLES,
@@ -106,6 +107,7 @@ async def _capture(ctx: ToolContext, args: dict[str, Any]) -> Pictured:
         trigger_level=args.get("trigger_level"),
         trigger_edge=args["trigger_edge"],
         trigger_timeout=args["trigger_timeout"],
+        via=args["via"],
     )
     path = capture.save()
     stats = {}
@@ -113,7 +115,12 @@ async def _capture(ctx: ToolContext, args: dict[str, Any]) -> Pictured:
         values = capture.stats[name].as_dict()
         stats[name] = {"unit": unit} | {key: _finite(v) if isinstance(v, float) else v for key, v in values.items()}
     notes = []
-    if capture.rate < 0.95 * args["rate"]:
+    if args["via"] == "aux":
+        notes.append(
+            "sampled by the aux port's :every schedule (the REPL was not used); its samples carry no timestamps, "
+            f"so the times are the schedule's, {1e3 / capture.rate:g} ms apart"
+        )
+    elif capture.rate < 0.95 * args["rate"]:
         notes.append(
             f"the board reached {capture.rate:.4g} Hz of the {args['rate']:g} Hz asked (each reading takes time on "
             "the board; fewer channels sample faster)"
@@ -130,6 +137,7 @@ async def _capture(ctx: ToolContext, args: dict[str, Any]) -> Pictured:
         "trigger": None if capture.trigger is None else capture.trigger.as_dict(),
         "firmware": capture.firmware,
         "started": capture.started.isoformat(timespec="milliseconds"),
+        "via": args["via"],
         "notes": notes,
     }
     return Pictured(result, (capture.png(),))
@@ -198,7 +206,9 @@ TOOLS: list[ToolSpec] = [
         "without an edge it captures anyway and says so. Returns per channel min/max/mean/RMS/peak-to-peak and, "
         "when periodic, frequency and duty cycle, the rate the board really reached (from its own clock), a plot "
         "as an image, and the raw samples as a CSV file (named in `file`; see captures_list). Bridge the node "
-        "to watch to an ADC first (connect). Channels are read one after another within each sample.",
+        "to watch to an ADC first (connect). Channels are read one after another within each sample. "
+        f"via='aux' (JumperlOS 5.7.0.13+ with the fourth port): the firmware samples ADC 0-4 on its own schedule "
+        f"(at most {AUX_MAX_RATE:g} Hz, no trigger) without touching the REPL, so a running script goes on.",
         params=(
             CHANNELS,
             number(
@@ -224,6 +234,13 @@ TOOLS: list[ToolSpec] = [
                 maximum=MAX_TRIGGER_TIMEOUT,
                 default=1.0,
             ),
+            choice(
+                "via",
+                ["burst", "aux"],
+                "'burst': a sampling loop on the REPL; 'aux': the fourth port's scheduled :adc (ADC only, "
+                f"<= {AUX_MAX_RATE:g} Hz, leaves a running script alone).",
+                "burst",
+            ),
         ),
         output={
             "file": STRING,
@@ -237,6 +254,7 @@ TOOLS: list[ToolSpec] = [
             "trigger": TRIGGER,
             "firmware": STRING,
             "started": STRING,
+            "via": STRING,
             "notes": {"type": "array", "items": STRING},
         },
         run=_capture,
