@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from firmware_api.versions import Family
-from jumperless_mcp.bench.capture import captures_dir as waveform_captures_dir
+from jumperless_mcp.bench.capture import captures_dir
 from jumperless_mcp.errors import ArgumentError, UnsupportedByFirmware
 from jumperless_mcp.link.logic_port import LogicAnalyzerClient, RawCapture
 from jumperless_mcp.link.session import Session
 from jumperless_mcp.signals import logic, timing, uart
+from jumperless_mcp.signals.csv_file import write_csv
 
 MIN_RATE, MAX_RATE = 100, 1_000_000  # slow mode floor ~72 Hz (divider), USB throughput cap (inferred)
 MIN_SAMPLES, MAX_SAMPLES = 16, 200_000
@@ -250,45 +251,47 @@ def _analyse(raw: RawCapture, req: _Request, firmware: str, picture: bool) -> Lo
     return result
 
 
-def captures_dir() -> Path:
-    """The captures folder shared with waveform captures (`captures_list` lists both)."""
-    path = waveform_captures_dir()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def _save(capture: LogicCapture, file_format: str) -> Path:
+    """The samples as CSV or VCD in the captures folder, written as waveform captures are (`write_csv`)."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     path = captures_dir() / f"logic-{stamp}.{file_format}"
+    text = _csv(capture, stamp) if file_format == "csv" else _vcd(capture)
+    return write_csv(path, text)
+
+
+def _csv(capture: LogicCapture, stamp: str) -> str:
     names = [f"GPIO_{ch}" for ch in capture.channels]
     period = 1 / capture.rate_hz
-    with path.open("w", encoding="utf-8", newline="") as out:
-        if file_format == "csv":
-            out.write(
-                f"# logic analyzer capture; firmware {capture.firmware}; rate {capture.rate_hz:g} Hz; "
-                f"samples {capture.samples}; units: time s, GPIO 0/1, ADC V; taken {stamp}\n"
-            )
-            analog = sorted(capture.analog)
-            out.write(",".join(["time_s", *names, *(f"ADC{ch}_V" for ch in analog)]) + "\n")
-            for i in range(capture.samples):
-                row = [f"{i * period:.9g}", *(str(capture.levels[ch][i]) for ch in capture.channels)]
-                row += [f"{capture.analog[ch][i]:.4f}" for ch in analog]
-                out.write(",".join(row) + "\n")
-        else:
-            out.write(f"$comment logic analyzer capture, firmware {capture.firmware} $end\n")
-            out.write("$timescale 1 ns $end\n$scope module jumperless $end\n")
-            ids = {ch: chr(33 + k) for k, ch in enumerate(capture.channels)}
-            for ch in capture.channels:
-                out.write(f"$var wire 1 {ids[ch]} GPIO_{ch} $end\n")
-            out.write("$upscope $end\n$enddefinitions $end\n")
-            previous: dict[int, int] = {}
-            for i in range(capture.samples):
-                changes = [
-                    f"{capture.levels[ch][i]}{ids[ch]}"
-                    for ch in capture.channels
-                    if previous.get(ch) != capture.levels[ch][i]
-                ]
-                if changes:
-                    out.write(f"#{round(i * period * 1e9)}\n" + "\n".join(changes) + "\n")
-                    previous.update({ch: capture.levels[ch][i] for ch in capture.channels})
-    return path
+    analog = sorted(capture.analog)
+    lines = [
+        f"# logic analyzer capture; firmware {capture.firmware}; rate {capture.rate_hz:g} Hz; "
+        f"samples {capture.samples}; units: time s, GPIO 0/1, ADC V; taken {stamp}",
+        ",".join(["time_s", *names, *(f"ADC{ch}_V" for ch in analog)]),
+    ]
+    for i in range(capture.samples):
+        row = [f"{i * period:.9g}", *(str(capture.levels[ch][i]) for ch in capture.channels)]
+        row += [f"{capture.analog[ch][i]:.4f}" for ch in analog]
+        lines.append(",".join(row))
+    return "\n".join(lines) + "\n"
+
+
+def _vcd(capture: LogicCapture) -> str:
+    period = 1 / capture.rate_hz
+    ids = {ch: chr(33 + k) for k, ch in enumerate(capture.channels)}
+    lines = [
+        f"$comment logic analyzer capture, firmware {capture.firmware} $end",
+        "$timescale 1 ns $end",
+        "$scope module jumperless $end",
+        *(f"$var wire 1 {ids[ch]} GPIO_{ch} $end" for ch in capture.channels),
+        "$upscope $end",
+        "$enddefinitions $end",
+    ]
+    previous: dict[int, int] = {}
+    for i in range(capture.samples):
+        changes = [
+            f"{capture.levels[ch][i]}{ids[ch]}" for ch in capture.channels if previous.get(ch) != capture.levels[ch][i]
+        ]
+        if changes:
+            lines += [f"#{round(i * period * 1e9)}", *changes]
+            previous.update({ch: capture.levels[ch][i] for ch in capture.channels})
+    return "\n".join(lines) + "\n"

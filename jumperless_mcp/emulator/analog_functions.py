@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from firmware_api.calls import DAC_CHANNEL_NODES
 from jumperless_mcp.emulator import scan, strict
-from jumperless_mcp.emulator.board import POWER_KEYS, single
+from jumperless_mcp.emulator.board import single
+from jumperless_mcp.emulator.electrical import POWER_KEYS
 from jumperless_mcp.emulator.function_group import FunctionGroup
 
 DAC_CHANNEL_ERROR = "Invalid DAC channel or node. Use 0-3, DAC0, DAC1, TOP_RAIL, or BOTTOM_RAIL"

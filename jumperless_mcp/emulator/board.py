@@ -19,7 +19,7 @@ from firmware_api import nodes
 from firmware_api.values import GPIODirection, GPIOPull, GPIOState, ProbeButton
 from firmware_api.versions import Family, FirmwareVersion
 from jumperless_mcp.emulator.circuit import Circuit
-from jumperless_mcp.emulator.electrical import (  # also imported from here by other modules
+from jumperless_mcp.emulator.electrical import (
     DAC_LIMIT,
     FAKE_GPIO_OHMS,
     FIXED_SUPPLIES,

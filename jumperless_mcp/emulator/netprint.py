@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from firmware_api import nodes
-from jumperless_mcp.emulator.board import ADC_NODES, GPIO_PIN_NODES
+from jumperless_mcp.emulator.board import ADC_NODES
+from jumperless_mcp.emulator.electrical import GPIO_PIN_NODES
 
 if TYPE_CHECKING:
     from jumperless_mcp.emulator.board import BoardModel

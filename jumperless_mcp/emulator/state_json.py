@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from firmware_api import nodes
 from firmware_api.values import GPIODirection, GPIOPull, GPIOState
-from jumperless_mcp.emulator.board import ADC_NODES, GPIO_PIN_NODES, POWER_KEYS, Overlay
+from jumperless_mcp.emulator.board import ADC_NODES, Overlay
+from jumperless_mcp.emulator.electrical import GPIO_PIN_NODES, POWER_KEYS
 
 if TYPE_CHECKING:
     from jumperless_mcp.emulator.board import BoardModel
