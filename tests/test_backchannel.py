@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import base64
 import time
+from dataclasses import replace
+from pathlib import Path
 
+import anyio
 import pytest
 import serial
 from mcp_harness import Harness
 from serial_clients import RawRepl
 
+from firmware_api.errors import UnsupportedByFirmware
 from firmware_api.nodes import GND
 from jumperless_mcp.bench.board import Board
-from jumperless_mcp.bench.pictures import AUX_COLOURS, OledDisconnected
+from jumperless_mcp.bench.pictures import AUX_COLOURS, AUX_NETS, OledDisconnected
 from jumperless_mcp.emulator.virtual_board import VirtualBoard
-from jumperless_mcp.errors import BoardBusy
+from jumperless_mcp.errors import ArgumentError, BoardBusy
 from jumperless_mcp.link.backchannel import (
     Backchannel,
     BackchannelError,
@@ -25,6 +29,7 @@ from jumperless_mcp.link.backchannel import (
     row_colors,
 )
 from jumperless_mcp.link.targets import ports_from_mapping
+from jumperless_mcp.pictures import board as board_art
 from jumperless_mcp.pictures import oled as oled_art
 
 
@@ -41,10 +46,30 @@ def ask(path: str, line: bytes, end: bytes) -> bytes:
         return data
 
 
-def test_only_the_fork_persona_has_the_aux_port(jos_board: VirtualBoard, legacy_board: VirtualBoard) -> None:
+def test_the_personas_whose_tree_has_the_backchannel_have_the_aux_port(
+    jos_board: VirtualBoard, legacy_board: VirtualBoard, tmp_path: Path
+) -> None:
     assert jos_board.info()["aux"] == jos_board.aux_path and jos_board.aux_path
     assert "aux" not in legacy_board.info() and legacy_board.aux_path is None
     assert ports_from_mapping(jos_board.info()).aux == jos_board.aux_path
+    with VirtualBoard("jumperlos-5.7.5", fs_dir=tmp_path / "a") as stable:
+        assert stable.aux_path is None
+    with VirtualBoard("jumperlos-upstream", fs_dir=tmp_path / "b") as upstream:
+        assert ask(upstream.aux_path, b":ver\n", b"11\r\n").endswith(b"version: 5.7.11\r\n")  # type: ignore[arg-type]
+
+
+async def test_upstream_json_leaves_out_the_one_node_supply_nets(jos_board: VirtualBoard, tmp_path: Path) -> None:
+    with VirtualBoard("jumperlos-upstream", fs_dir=tmp_path / "fs") as upstream:
+        async with Backchannel(upstream.aux_path) as aux:  # type: ignore[arg-type]
+            assert (await aux.state())["nets"] == []
+        with RawRepl(upstream.repl_path) as repl:  # type: ignore[arg-type]
+            repl.exec("connect(TOP_RAIL, 5)")
+        async with Backchannel(upstream.aux_path) as aux:  # type: ignore[arg-type]
+            nets = (await aux.state())["nets"]
+    assert [(net["index"], sorted(net["nodes"])) for net in nets] == [(2, ["5", "TOP_R"])]  # type: ignore[index]
+    async with Backchannel(jos_board.aux_path) as aux:  # type: ignore[arg-type]
+        fork_nets = (await aux.state())["nets"]
+    assert [net["index"] for net in fork_nets][:5] == [1, 2, 3, 4, 5]  # type: ignore[index]  # the fork lists them
 
 
 def test_ver_echoes_the_line_then_prints_the_version(jos_board: VirtualBoard) -> None:
@@ -188,22 +213,88 @@ async def test_no_display_is_an_empty_frame_and_oled_disconnected(jos_board: Vir
             await board.oled_frame()
 
 
-async def test_board_picture_takes_row_colours_from_the_aux_port(jos_board: VirtualBoard) -> None:
-    without_aux = {key: value for key, value in jos_board.info().items() if key != "aux"}
-    async with Board(without_aux) as board:
+async def test_board_picture_via_aux_matches_the_repl_picture_and_sends_nothing_on_the_repl(
+    jos_board: VirtualBoard,
+) -> None:
+    async with Board(jos_board.info()) as board:
         await board.connect(14, 17)
         await board.connect(GND, 20)
-        by_repl = await board.board_state()
-    async with Board(jos_board.info()) as board:
+        await board.dac_set("DAC0", 1.5)
+        await board.connect("DAC0", 40)
+        by_repl = await board.board_state("repl")
+        received, written = jos_board.repl.input.received, jos_board.bytes_written("repl")  # type: ignore[union-attr]
         by_aux = await board.board_state()
-    assert AUX_COLOURS not in by_repl.notes and AUX_COLOURS in by_aux.notes
-    with_rows = [net for net in by_aux.nets if any(1 <= n <= 60 for n in net.nodes)]
-    assert len(with_rows) == 2
-    assert by_aux.nets == by_repl.nets  # the virtual board lights each row in its net's colour, verbatim
-    assert by_aux.bridges == by_repl.bridges
+        assert (jos_board.repl.input.received, jos_board.bytes_written("repl")) == (received, written)  # type: ignore[union-attr]
+        png = await board.board_picture("aux")
+    assert (by_repl.source, by_aux.source) == ("repl", "aux")
+    assert AUX_COLOURS in by_aux.notes and AUX_NETS in by_aux.notes and not by_repl.notes
+    on_rows = [net for net in by_aux.nets if any(1 <= n <= 60 for n in net.nodes)]
+    assert len(on_rows) == 3 and all(net in by_repl.nets for net in on_rows)  # rows lit in the net's colour
+    # a net on no row has no LED to read its colour from: the same net, in the picture's own colour
+    assert [replace(net, color=None) for net in by_repl.nets] == [replace(net, color=None) for net in by_aux.nets]
+    assert set(by_aux.bridges) == set(by_repl.bridges)  # two-node nets: a net's nodes joined are its bridge
+    assert by_aux.power == by_repl.power and by_aux.power["DAC0"] == pytest.approx(1.5)
+    assert png == board_art.render(by_aux)
 
 
-async def test_board_picture_tool_notes_the_aux_colours(jos_mcp: Harness) -> None:
+async def test_board_picture_via_aux_joins_a_nets_nodes_in_the_firmwares_order(jos_board: VirtualBoard) -> None:
+    async with Board(jos_board.info()) as board:
+        await board.connect(3, 9)
+        await board.connect(9, 12)
+        await board.connect(3, 25)
+        state = await board.board_state("aux")
+    (net,) = [n for n in state.nets if 3 in n.nodes]
+    assert sorted(net.nodes) == [3, 9, 12, 25]
+    assert state.bridges == tuple(tuple(sorted(p)) for p in zip(net.nodes, net.nodes[1:], strict=False))
+
+
+async def test_board_picture_goes_on_while_a_script_runs(jos_board: VirtualBoard) -> None:
+    script = "import time\nfor i in range(6):\n    time.sleep_ms(100)\n    print(i)\n"
+    results: dict[str, object] = {}
+    async with Board(jos_board.info(), allow_python=True) as board:
+        await board.connect(5, 50)
+
+        async def run_script() -> None:
+            results["printed"] = await board.run_python(script, timeout=10)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(run_script)
+            await anyio.sleep(0.1)
+            results["state"] = await board.board_state()
+            results["script_done_first"] = "printed" in results
+    assert results["script_done_first"] is False  # the picture did not wait for the REPL
+    assert str(results["printed"]).split() == [str(i) for i in range(6)]
+    assert (5, 50) in results["state"].bridges  # type: ignore[attr-defined]
+
+
+async def test_board_picture_source_is_checked_and_aux_needs_the_port(
+    jos_board: VirtualBoard, legacy_board: VirtualBoard
+) -> None:
+    without_aux = {key: value for key, value in jos_board.info().items() if key != "aux"}
+    async with Board(without_aux) as board:
+        assert (await board.board_state()).source == "repl"
+        with pytest.raises(UnsupportedByFirmware, match="source='aux'"):
+            await board.board_state("aux")
+    async with Board(legacy_board.info()) as board:
+        with pytest.raises(UnsupportedByFirmware, match="fourth port"):
+            await board.board_state("aux")
+        with pytest.raises(ArgumentError, match="source"):
+            await board.board_state("usb")
+
+
+async def test_board_picture_falls_back_to_the_repl_when_the_aux_port_does_not_answer(jos_board: VirtualBoard) -> None:
+    info = dict(jos_board.info())
+    info["aux"] = info["main"]  # the main port stands in for an aux port that never frames a :json reply
+    async with Board({**info, "main": None}) as board:
+        await board.connect(7, 8)
+        state = await board.board_state()
+    assert state.source == "repl" and (7, 8) in state.bridges
+
+
+async def test_board_picture_tool_reads_the_aux_port(jos_mcp: Harness) -> None:
     await jos_mcp.ok("connect", node1="5", node2="9")
     result = await jos_mcp.ok("board_picture")
-    assert AUX_COLOURS in result["notes"]
+    assert result["source"] == "aux" and AUX_NETS in result["notes"] and ["5", "9"] in result["bridges"]
+    by_repl = await jos_mcp.ok("board_picture", source="repl")
+    assert by_repl["source"] == "repl" and by_repl["bridges"] == result["bridges"]
+    assert (await jos_mcp.error("board_picture", source="usb"))["kind"] == "invalid_argument"

@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from conftest import LEGACY_TIME_SCALE
 from mcp import types
@@ -17,6 +18,7 @@ from PIL import Image
 from firmware_api import nodes
 from firmware_api.errors import UnsupportedByFirmware
 from jumperless_mcp.bench.board import Board
+from jumperless_mcp.bench.pictures import AUX_NO_PARTS
 from jumperless_mcp.emulator import VirtualBoard, load_parts
 from jumperless_mcp.pictures import board as art
 from jumperless_mcp.pictures import oled as oled_art
@@ -224,9 +226,22 @@ async def test_shown_screen_text_is_drawn(jos_board: VirtualBoard) -> None:
 
 async def test_board_picture_draws_the_firmwares_placed_parts(tmp_path: Path) -> None:
     with VirtualBoard("jumperlos-upstream", fs_dir=tmp_path / "fs") as vboard:
-        async with Board(vboard.info()) as board:
+        async with Board(vboard.info(), allow_python=True) as board:
             assert await board.place_part("U1", 10, {"1": {"pin": 1}, "2": {"pin": 3}}, "sip3", "resistor", "1k") == 0
             state = await board.board_state()
             image = decode(await board.board_picture())
-    assert [(p.name, p.a, p.b, p.value) for p in state.parts] == [("U1", 10, 12, "1k")]
+            by_repl = await board.board_state("repl")
+            busy: dict[str, object] = {}
+
+            async def run_script() -> None:
+                busy["printed"] = await board.run_python("import time\ntime.sleep_ms(500)\nprint('done')", timeout=10)
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(run_script)
+                await anyio.sleep(0.1)
+                busy["state"] = await board.board_state()
+    assert state.source == "aux" and by_repl.source == "repl"  # the aux picture reads list_parts when the REPL is free
+    assert [(p.name, p.a, p.b, p.value) for p in state.parts] == [("U1", 10, 12, "1k")] and state.parts == by_repl.parts
     assert image.getpixel((art.column_x(11), art.TOP_HOLES[0])) == art.PART_BODY
+    while_busy = busy["state"]
+    assert while_busy.parts == () and AUX_NO_PARTS in while_busy.notes and busy["printed"] == "done\n"  # type: ignore[attr-defined]

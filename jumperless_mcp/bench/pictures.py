@@ -1,17 +1,19 @@
 """Pictures of the board and of its OLED as PNG bytes (Board.board_picture, Board.oled_picture).
 
-The board picture is drawn from state the host reads over the REPL, on every firmware: on JumperlOS
-`get_state()` (power, net voltages, overlays), `get_all_nets()` (colours) and the bridges (`get_bridge`), two
-round trips; on 5.3.x the current slot file's bridges and the four setpoints (`dac_get`), two round trips, nets
-grouped here and coloured by the picture's own palette (5.3.x reports no colours). Parts: the firmware's placed
-parts (`list_parts`, 5.7.11 and later) and, on an in-process virtual board, the parts file it was started with.
-The OLED picture is the framebuffer (`oled_get_framebuffer`, JumperlOS only: 5.3.x cannot read it back).
-Where the board has the read-only fourth port (`ports.aux`, JumperlOS 5.7.0.13's Ser3Backchannel), the OLED
-frame is read there instead (`:oled:b64`, link/backchannel.py): it answers beside a running script and sends
-nothing on the REPL; any failure there falls back to the REPL path. `OledFrame.source` says which was used.
-The board picture takes the rows' colours from the fourth port's `:leds` when it answers (each net the colour of
-its first lit row, verbatim: the LEDs as lit), and says so in its notes; bridges and the rest still come from
-the REPL.
+Where the board has the read-only fourth port (`ports.aux`, JumperlOS 5.7.0.13+'s Ser3Backchannel) the pictures
+are read there by default: it answers beside a running script and sends nothing on the REPL (link/backchannel.py).
+- Board picture via the port: `:json` (the get_state() document: power, nets with their nodes and voltages,
+  overlays) and `:leds` (each net in the colour of its first lit row, the LEDs as lit). The port lists nets, not
+  bridges, so each net is drawn as its nodes joined in the order the firmware lists them; the firmware's placed
+  parts (`list_parts`, 5.7.11+) need the REPL and are left out there (said in the notes).
+- Board picture over the REPL, on every firmware: on JumperlOS `get_state()` (power, net voltages, overlays),
+  `get_all_nets()` (colours), the bridges (`get_bridge`) and `list_parts` on 5.7.11+, two round trips; on 5.3.x
+  the current slot file's bridges and the four setpoints (`dac_get`), two round trips, nets grouped here and
+  coloured by the picture's own palette (5.3.x reports no colours).
+- On an in-process virtual board the parts file it was started with is drawn too.
+- OLED picture: `:oled:b64` on the port, else the framebuffer over the REPL (`oled_get_framebuffer`, JumperlOS
+  only: 5.3.x cannot read it back). `OledFrame.source` and `BoardState.source` say which was used.
+In "auto" a port that fails falls back to the REPL, and says so.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from firmware_api.calls import DAC_CHANNEL_NAMES
 from firmware_api.catalog import by_name
 from firmware_api.errors import UnsupportedByFirmware
 from firmware_api.versions import Family, FirmwareVersion
-from jumperless_mcp.errors import ConnectionProblem, JumperlessError
+from jumperless_mcp.errors import ArgumentError, ConnectionProblem, JumperlessError
 from jumperless_mcp.link.backchannel import Backchannel, row_colors
 from jumperless_mcp.pictures import board as board_art
 from jumperless_mcp.pictures import oled as oled_art
@@ -36,7 +38,10 @@ AUX_SINCE = FirmwareVersion.parse("5.7.0.13")  # the oldest tree known to have S
 SPECIAL_NET_OF = {node_id: number for number, (_, node_id) in nodes.SPECIAL_NETS.items()}
 STATE_POWER_KEYS = {"top_rail": "TOP_RAIL", "bottom_rail": "BOTTOM_RAIL", "dac0": "DAC0", "dac1": "DAC1"}
 LEGACY_COLOURS = "5.3.x reports no net colours: the colours are the picture's own"
-AUX_COLOURS = "row colours are the LEDs as lit, read from the aux port (:leds)"
+AUX_COLOURS = "net colours are the LEDs as lit (:leds); a net on no row gets the picture's own colour"
+AUX_NETS = "read from the aux port alone (:json, :leds): each net drawn as its nodes joined in the firmware's order"
+AUX_NO_PARTS = "the firmware's placed parts were left out: the REPL was busy (list_parts); source='repl' waits for it"
+SOURCES = ("auto", "aux", "repl")
 
 
 class OledDisconnected(JumperlessError):
@@ -70,24 +75,41 @@ class OledFrame:
 class PictureMethods:
     """Mixed into `Board`."""
 
-    async def board_state(self: _Board) -> board_art.BoardState:
-        """What the board picture shows, read from the board (see the module docstring for how)."""
+    async def board_state(self: _Board, source: str = "auto") -> board_art.BoardState:
+        """What the board picture shows, read from the board: `source` "auto" (the aux port where the board has
+        one, else the REPL), "aux" (the port only: refused where there is none) or "repl" (see the module)."""
+        if source not in SOURCES:
+            raise ArgumentError("source", f"unknown source {source!r}", ", ".join(SOURCES))
         firmware = await self._firmware()
-        if firmware.family is Family.JUMPERLOS:
+        aux = _aux_port(self, firmware)
+        if source == "aux" and aux is None:
+            raise UnsupportedByFirmware(
+                f"source='aux' needs the read-only fourth port (JumperlOS {AUX_SINCE} or later, with an aux port "
+                f"found); this board ({firmware}) has none: use source='auto' or 'repl'"
+            )
+        state = None
+        if aux is not None and source != "repl":
+            try:
+                state = await _aux_state(aux, firmware)
+            except ConnectionProblem as exc:
+                if source == "aux":
+                    raise
+                log.info("aux port %s gave no board state (%s); reading it over the REPL", aux, exc)
+            else:
+                state = await _with_placed_parts(self, state, firmware)
+        if state is None and firmware.family is Family.JUMPERLOS:
             state = await _jumperlos_state(self, firmware)
-            if firmware >= AUX_SINCE:
-                state = await _with_led_colours(self, state)
-        else:
+        elif state is None:
             state = await _legacy_state(self, firmware)
         parts = _virtual_parts(self.virtual_board)
         if parts:
             state = _with(state, parts=state.parts + parts)
         return state
 
-    async def board_picture(self: _Board) -> bytes:
+    async def board_picture(self: _Board, source: str = "auto") -> bytes:
         """The breadboard as a person sees it, as PNG bytes (1200x560): rows, rails, Nano header, bridges,
-        net colours, overlays, rail and DAC voltages, parts."""
-        return board_art.render(await PictureMethods.board_state(self))  # type: ignore[arg-type]
+        net colours, overlays, rail and DAC voltages, parts (`source` as in board_state)."""
+        return board_art.render(await PictureMethods.board_state(self, source))  # type: ignore[arg-type]
 
     async def oled_frame(self: _Board, via_aux: bool = True) -> OledFrame:
         """The OLED framebuffer: the aux port's `:oled:b64` when the board has one (and `via_aux`), else
@@ -98,13 +120,13 @@ class PictureMethods:
                 f"the OLED framebuffer cannot be read on {firmware}: 5.3.x has no oled_get_framebuffer or "
                 "oled_get_pixel (JumperlOS 5.7 and later have both)"
             )
-        ports = self.session.ports
-        if via_aux and ports is not None and ports.aux and firmware >= AUX_SINCE:
+        aux_port = _aux_port(self, firmware)
+        if via_aux and aux_port is not None:
             try:
-                async with Backchannel(ports.aux, AUX_TIMEOUT) as aux:
+                async with Backchannel(aux_port, AUX_TIMEOUT) as aux:
                     width, height, raw = await aux.oled()
             except ConnectionProblem as exc:
-                log.info("aux port %s gave no OLED frame (%s); reading it over the REPL", ports.aux, exc)
+                log.info("aux port %s gave no OLED frame (%s); reading it over the REPL", aux_port, exc)
             else:
                 if width <= 0:
                     raise OledDisconnected("the OLED is not connected (the aux port sent an empty frame)")
@@ -132,42 +154,98 @@ class PictureMethods:
 
 
 async def _jumperlos_state(board: _Board, firmware: FirmwareVersion) -> board_art.BoardState:
-    with_parts = any(f.available_in(firmware) for f in by_name().get("list_parts", ()))
+    with_parts = _has_parts(firmware)
     async with board.batch() as batch:
         state, listed, count = batch.get_state(), batch.get_all_nets(), batch.get_num_bridges()
         placed = batch.list_parts() if with_parts else None
     async with board.batch() as batch:
         entries = [batch.get_bridge(i) for i in range(int(count.value or 0))]
     document = state.value if isinstance(state.value, dict) else {}
-    power = document.get("power") or {}
     voltages = {n.get("index"): n.get("voltage") for n in document.get("nets") or [] if isinstance(n, dict)}
     nets = []
     for entry in listed.value or []:
-        if not isinstance(entry, dict) or int(entry.get("number", 0)) < 1:
-            continue
-        members = tuple(_resolve(text) for text in str(entry.get("nodes", "")).split(",") if text.strip())
-        members = tuple(n for n in members if n is not None)
-        if members:
+        if isinstance(entry, dict) and int(entry.get("number", 0)) >= 1:
             color = entry.get("color")
-            volts = voltages.get(entry["number"])
-            nets.append(
-                board_art.NetInfo(
-                    int(entry["number"]),
-                    str(entry.get("name", "")),
-                    members,  # type: ignore[arg-type]
-                    board_art.rgb(int(color)) if isinstance(color, int) else None,
-                    float(volts) if isinstance(volts, (int, float)) else None,
-                )
-            )
+            members = str(entry.get("nodes", "")).split(",")
+            net = _net(int(entry["number"]), entry.get("name"), members, voltages.get(entry["number"]))
+            if net is not None:
+                nets.append(replace(net, color=board_art.rgb(int(color)) if isinstance(color, int) else None))
     bridges = tuple(dict.fromkeys(_pair(e.value) for e in entries if e.value))
     return board_art.BoardState(
         firmware=f"JumperlOS {firmware}",
         bridges=bridges,
         nets=tuple(nets),
-        power={name: float(power[key]) for key, name in STATE_POWER_KEYS.items() if _number(power.get(key))},
+        power=_power(document),
         overlays=tuple(_overlays(document.get("overlays") or [])),
         parts=tuple(_placed_parts(placed.value if placed is not None else None)),
     )
+
+
+# --- the fourth port ---------------------------------------------------------------------------------------------
+
+
+def _aux_port(board: _Board, firmware: FirmwareVersion) -> str | None:
+    """The aux port's path when this board has the fourth port (JumperlOS 5.7.0.13 or later), else None."""
+    ports = board.session.ports
+    if firmware.family is not Family.JUMPERLOS or firmware < AUX_SINCE or ports is None or not ports.aux:
+        return None
+    return str(ports.aux)
+
+
+async def _aux_state(path: str, firmware: FirmwareVersion) -> board_art.BoardState:
+    """The board state from `:json` and `:leds` alone: nothing is sent on the REPL."""
+    async with Backchannel(path, AUX_TIMEOUT) as aux:
+        document = await aux.state()
+        lit = row_colors(await aux.leds())
+    nets, bridges = [], []
+    for entry in document.get("nets") or []:  # type: ignore[union-attr]
+        if not isinstance(entry, dict) or not _number(entry.get("index")):
+            continue
+        net = _net(int(entry["index"]), entry.get("name"), entry.get("nodes") or [], entry.get("voltage"))
+        if net is None:
+            continue
+        nets.append(replace(net, color=next((lit[node] for node in net.nodes if node in lit), None)))
+        bridges += [_pair(pair) for pair in zip(net.nodes, net.nodes[1:], strict=False)]
+    return board_art.BoardState(
+        firmware=f"JumperlOS {firmware}",
+        bridges=tuple(dict.fromkeys(bridges)),
+        nets=tuple(nets),
+        power=_power(document),
+        overlays=tuple(_overlays(document.get("overlays") or [])),  # type: ignore[arg-type]
+        notes=(AUX_NETS, AUX_COLOURS),
+        source="aux",
+    )
+
+
+async def _with_placed_parts(
+    board: _Board, state: board_art.BoardState, firmware: FirmwareVersion
+) -> board_art.BoardState:
+    """The firmware's placed parts (list_parts, 5.7.11+) over the REPL, only when no request holds it now: the
+    picture never waits for a running script."""
+    if not _has_parts(firmware):
+        return state
+    if board.session.busy:
+        return _with(state, notes=(*state.notes, AUX_NO_PARTS))
+    placed = await board.call("list_parts")
+    return _with(state, parts=state.parts + tuple(_placed_parts(placed)))
+
+
+def _net(number: int, name: object, members: list[Any], volts: object) -> board_art.NetInfo | None:
+    """A net from its number, name, node names and voltage (None when no member names a node)."""
+    found = tuple(n for n in (_resolve(str(text)) for text in members if str(text).strip()) if n is not None)
+    if not found:
+        return None
+    voltage = float(volts) if _number(volts) else None  # type: ignore[arg-type]
+    return board_art.NetInfo(number, str(name or ""), found, None, voltage)
+
+
+def _power(document: dict[str, Any]) -> dict[str, float]:
+    power = document.get("power") or {}
+    return {name: float(power[key]) for key, name in STATE_POWER_KEYS.items() if _number(power.get(key))}
+
+
+def _has_parts(firmware: FirmwareVersion) -> bool:
+    return any(f.available_in(firmware) for f in by_name().get("list_parts", ()))
 
 
 def _overlays(items: list[Any]) -> list[board_art.OverlayInfo]:
@@ -295,24 +373,6 @@ def _si(value: float, unit: str) -> str:
         if abs(value) >= factor:
             return f"{value / factor:g}{prefix}{unit}"
     return f"{value:g}{unit}"
-
-
-async def _with_led_colours(board: _Board, state: board_art.BoardState) -> board_art.BoardState:
-    """Each net with a lit breadboard row in that row's LED colour, when the board has the aux port."""
-    ports = board.session.ports
-    if ports is None or not ports.aux:
-        return state
-    try:
-        async with Backchannel(ports.aux, AUX_TIMEOUT) as aux:
-            lit = row_colors(await aux.leds())
-    except ConnectionProblem as exc:
-        log.info("aux port %s gave no LED snapshot (%s); net colours from the REPL", ports.aux, exc)
-        return state
-    nets = []
-    for net in state.nets:
-        color = next((lit[node] for node in net.nodes if node in lit), None)
-        nets.append(replace(net, color=color) if color is not None else net)
-    return _with(state, nets=tuple(nets), notes=(*state.notes, AUX_COLOURS))
 
 
 def _with(state: board_art.BoardState, **changes: Any) -> board_art.BoardState:

@@ -2,7 +2,9 @@
 
 The firmware services this port from the Jerial loop, beside whatever runs on the REPL, so a query here never
 disturbs a running script; the virtual board answers on its I/O thread for the same reason.
-Checked against jumperlos-5.7.0.13-fork/src/Ser3Backchannel.cpp:
+Checked against jumperlos-5.7.0.13-fork/src/Ser3Backchannel.cpp (the line numbers below); upstream's
+src/tubes/Ser3Backchannel.cpp (the 5.7.11 persona) answers the verbs modelled here the same way (its changes are in
+:all, :slot, the buffered :gpio capture and single-char commands), and its :json carries upstream JsonState's nets.
 - ':' is echoed, then every printable byte of the line, then "\\r\\n" at CR/LF (serviceUSBSer3 :1105,
   usbSer3_readLine :1010-1036; backspace erases with "\\b \\b"); the line is trimmed, the head (up to the first
   ':') lower-cased (usbSer3_dispatchVerb :682-694). Stray CR/LF and control bytes outside a line are dropped (:1098).

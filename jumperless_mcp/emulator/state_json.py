@@ -1,4 +1,10 @@
-"""get_state() / set_state() JSON, laid out byte for byte as JumperlOS builds it by hand."""
+"""get_state() / set_state() JSON, laid out byte for byte as JumperlOS builds it by hand.
+
+Two generations of JsonState.cpp: the fork's (5.7.0.13; also used for 5.7.5, whose JsonState is in no tree) lists
+every net and escapes only quotes and line breaks; upstream's (5038bee, the 5.7.11 persona) leaves out nets of
+fewer than two nodes (the reserved supply nets, seeded with their own node; routing/JsonState.cpp:138-149) and
+escapes backslashes and tabs too, dropping other control and non-ASCII bytes (escapeJson :29-79).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from firmware_api import nodes
 from firmware_api.values import GPIODirection, GPIOPull, GPIOState
+from firmware_api.versions import FirmwareVersion
 from jumperless_mcp.emulator.board import ADC_NODES, Overlay
 from jumperless_mcp.emulator.electrical import GPIO_PIN_NODES, POWER_KEYS
 
@@ -24,9 +31,22 @@ def _f(value: float) -> str:
     return f"{value:.3f}"
 
 
+UPSTREAM_JSON_SINCE = FirmwareVersion.parse("5.7.11")
+
+
 def _s(text: str) -> str:
-    """The firmware escapes only quotes and line breaks."""
+    """The fork's escapeJson: only quotes and line breaks."""
     return '"' + text.replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
+
+
+def _s_upstream(text: str) -> str:
+    """Upstream's escapeJson: quotes, backslashes, \\n \\r \\t escaped; other non-printable bytes dropped."""
+    escapes = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    return '"' + "".join(escapes.get(c, c if " " <= c <= "~" else "") for c in text) + '"'
+
+
+def _upstream(board: BoardModel) -> bool:
+    return board.version >= UPSTREAM_JSON_SINCE
 
 
 def get_state(board: BoardModel) -> str:
@@ -62,11 +82,15 @@ def _special(board: BoardModel, net_nodes: list[int]) -> tuple[str, str]:
 
 def _nets(board: BoardModel) -> str:
     entries = []
+    upstream = _upstream(board)
+    quote = _s_upstream if upstream else _s
     for net in board.netlist.nets():
+        if upstream and len(net.nodes) < 2:
+            continue
         kind, extra = _special(board, net.nodes)
         node_list = ", ".join(_s(nodes.short_name(n)) for n in net.nodes)
         body = (
-            f'    {{\n      "index": {net.number},\n      "name": {_s(board.net_name(net.number).strip())},\n'
+            f'    {{\n      "index": {net.number},\n      "name": {quote(board.net_name(net.number).strip())},\n'
             f'      "nodes": [{node_list}],\n      "special": "{kind}"'
         )
         if extra:

@@ -75,7 +75,9 @@ PERSONAS = {
     ),
     "legacy": Persona("legacy", "5.3.2.4", ""),
 }
-AUX_PERSONAS = frozenset({"jumperlos"})  # personas whose firmware tree has Ser3Backchannel.cpp (the aux port)
+# Personas whose firmware tree has Ser3Backchannel.cpp (the aux port): the fork's src/ and upstream's src/tubes/
+# (the verbs modelled here are the same in both; 5.7.5's tree is not known to have it, so it has none here).
+AUX_PERSONAS = frozenset({"jumperlos", "jumperlos-upstream"})
 
 
 class VirtualBoard:

@@ -6,6 +6,7 @@ the port first echoes ":<verb>\\r\\n", then
   :leds        leds{<n>:<6 hex digits per LED>}\\r\\n   (rows 1..60 are LEDs (r-1)*5 .. (r-1)*5+4)
   :oled:b64    oled_b64{<W>x<H>:<base64 SSD1306 page buffer>}\\r\\n
   :json:power  "\\n\\n\\r" + JSON (top_rail, bottom_rail, dac0, dac1 under "power") + "\\n\\r"
+  :json        the same framing around the whole get_state() document (power, nets with their nodes, gpio, overlays)
   :ver         Jumperless firmware version: <v>\\r\\n
   unknown      {"error":"unknown_verb","verb":"..."}\\r\\n
 The port is opened with the same lock file as every other port (SerialLink), so two programs never mix replies.
@@ -123,6 +124,17 @@ def parse_power(text: str) -> dict[str, float]:
     return {key: float(power[key]) for key in keys}
 
 
+def parse_state(text: str) -> dict[str, object]:
+    """`:json`'s document (JsonState::getJumperlessStateJSON, what get_state() returns) -> a dict with a nets list."""
+    try:
+        document = json.loads(text.strip())
+    except json.JSONDecodeError as exc:
+        raise BackchannelError(f"not a :json reply: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("nets"), list):
+        raise BackchannelError("the :json reply has no nets list")
+    return document
+
+
 class Backchannel:
     """`async with Backchannel(path) as aux: await aux.leds()` - holds the aux port's lock while open."""
 
@@ -211,3 +223,7 @@ class Backchannel:
 
     async def power(self) -> dict[str, float]:
         return parse_power(await self._ask("json:power"))
+
+    async def state(self) -> dict[str, object]:
+        """The whole state document (`:json`): power, nets with their nodes and voltages, gpio, overlays."""
+        return parse_state(await self._ask("json"))

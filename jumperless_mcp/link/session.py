@@ -108,6 +108,11 @@ class Session:
     def channel(self) -> str | None:
         return self._transport.name if self._transport else None
 
+    @property
+    def busy(self) -> bool:
+        """A request holds the board now (a running script, a long call): a new one would wait for it."""
+        return self._lock.locked()
+
     def wire_size(self, statement: str) -> tuple[int, int | None]:
         """How long `statement` is once the channel has prepared it, and the longest line the channel takes
         (None: no limit, or not connected), so callers can refuse what cannot be sent before sending it."""

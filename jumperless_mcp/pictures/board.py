@@ -96,6 +96,7 @@ class BoardState:
     overlays: tuple[OverlayInfo, ...] = ()
     parts: tuple[PartInfo, ...] = ()
     notes: tuple[str, ...] = ()
+    source: str = "repl"  # "aux": read from the fourth port alone; "repl": over the REPL (or the main port)
 
 
 # --- geometry ------------------------------------------------------------------------------------------------

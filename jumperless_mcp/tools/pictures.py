@@ -6,12 +6,12 @@ from typing import Any
 
 from firmware_api import nodes
 from firmware_api.versions import Family
-from jumperless_mcp.bench.pictures import OledDisconnected
+from jumperless_mcp.bench.pictures import SOURCES, OledDisconnected
 from jumperless_mcp.pictures import board as board_art
 from jumperless_mcp.pictures import oled as oled_art
 from jumperless_mcp.tooling.tool_context import ToolContext
 from jumperless_mcp.tooling.tool_runner import ToolFailure
-from jumperless_mcp.tooling.tool_spec import BOOLEAN, INTEGER, NUMBER, STRING, Pictured, ToolSpec, integer
+from jumperless_mcp.tooling.tool_spec import BOOLEAN, INTEGER, NUMBER, STRING, Pictured, ToolSpec, choice, integer
 
 SUBSYSTEM = "pictures"
 NAMES = {"type": "array", "items": STRING}
@@ -23,7 +23,7 @@ PART = {
 
 
 async def _board_picture(ctx: ToolContext, args: dict[str, Any]) -> Pictured:
-    state = await ctx.board.board_state()
+    state = await ctx.board.board_state(args["source"])
     png = board_art.render(state)
     result = {
         "summary": board_art.summary(state),
@@ -42,6 +42,7 @@ async def _board_picture(ctx: ToolContext, args: dict[str, Any]) -> Pictured:
             for p in state.parts
         ],
         "notes": list(state.notes),
+        "source": state.source,
         "image_width": board_art.WIDTH,
         "image_height": board_art.HEIGHT,
         "png_bytes": len(png),
@@ -91,10 +92,20 @@ TOOLS: list[ToolSpec] = [
         "with each row lit in its net's LED colour, the top and bottom rails with their voltages, the Nano "
         "header and the internal nodes (DACs with their voltages, ADCs, GPIO, supplies), every bridge as a "
         "line between the holes it joins, LED overlays, and parts (the firmware's placed parts on 5.7.11+; a "
-        "virtual board's parts file). Read from the board state (JumperlOS: get_state, get_all_nets, the "
-        "bridges; 5.3.x: the current slot's bridges and the setpoints, with the picture's own colours since "
-        "5.3.x reports none). Reads only.",
-        params=(),
+        "virtual board's parts file). Where the board has the read-only fourth port (JumperlOS 5.7.0.13+), "
+        "source 'auto' reads it there (`:json` and `:leds`: a running script is not disturbed; each net is drawn as "
+        "its nodes joined, since the port lists nets, not bridges); else over the REPL (JumperlOS: get_state, "
+        "get_all_nets, the bridges, list_parts; 5.3.x: the current slot's bridges and the setpoints, with the "
+        "picture's own colours since 5.3.x reports none). Reads only.",
+        params=(
+            choice(
+                "source",
+                list(SOURCES),
+                "'auto': the aux port where the board has one, else the REPL; 'aux': the port only (refused "
+                "without one); 'repl': over the REPL (the bridges one by one, placed parts).",
+                "auto",
+            ),
+        ),
         output={
             "summary": STRING,
             "firmware": STRING,
@@ -104,12 +115,13 @@ TOOLS: list[ToolSpec] = [
             "overlays": NAMES,
             "parts": {"type": "array", "items": PART},
             "notes": NAMES,
+            "source": {"type": "string", "enum": ["aux", "repl"]},
             "image_width": INTEGER,
             "image_height": INTEGER,
             "png_bytes": INTEGER,
         },
         run=_board_picture,
-        text=lambda r: f"Board picture ({r['image_width']}x{r['image_height']} PNG): {r['summary']}",
+        text=lambda r: f"Board picture ({r['image_width']}x{r['image_height']} PNG, via {r['source']}): {r['summary']}",
     ),
     ToolSpec(
         name="oled_picture",
