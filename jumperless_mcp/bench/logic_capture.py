@@ -19,7 +19,7 @@ from jumperless_mcp.bench.capture import captures_dir
 from jumperless_mcp.errors import ArgumentError, UnsupportedByFirmware
 from jumperless_mcp.link.logic_port import LogicAnalyzerClient, RawCapture
 from jumperless_mcp.link.session import Session
-from jumperless_mcp.signals import logic, timing, uart
+from jumperless_mcp.signals import i2c, logic, spi, timing, uart
 from jumperless_mcp.signals.csv_file import write_csv
 
 MIN_RATE, MAX_RATE = 100, 1_000_000  # slow mode floor ~72 Hz (divider), USB throughput cap (inferred)
@@ -51,6 +51,8 @@ class LogicCapture:
     analog: dict[int, list[float]] = field(default_factory=dict, repr=False)
     trigger: dict[str, Any] | None = None
     uart: dict[str, Any] | None = None
+    i2c: dict[str, Any] | None = None
+    spi: dict[str, Any] | None = None
     png: bytes = field(default=b"", repr=False)
     file: str | None = None
 
@@ -70,6 +72,8 @@ class LogicCapture:
             "analog": analog,
             "trigger": self.trigger,
             "uart": self.uart,
+            "i2c": self.i2c,
+            "spi": self.spi,
             "file": self.file,
             "picture": {"format": "png", "bytes": len(self.png)},
         }
@@ -101,6 +105,8 @@ class _Request:
     trigger_edge: str
     uart: dict[str, Any] | None
     file_format: str
+    i2c: dict[str, int] | None = None  # {"scl": line, "sda": line}
+    spi: dict[str, Any] | None = None  # clock, mosi, miso, cs lines (None: not wired), mode, word_bits, lsb_first
 
 
 def check_request(
@@ -117,6 +123,15 @@ def check_request(
     uart_parity: object = "none",
     uart_stop_bits: object = 1,
     file_format: object = "csv",
+    i2c_scl: object = None,
+    i2c_sda: object = None,
+    spi_clock: object = None,
+    spi_mosi: object = None,
+    spi_miso: object = None,
+    spi_cs: object = None,
+    spi_mode: object = 0,
+    spi_word_bits: object = 8,
+    spi_lsb_first: object = False,
 ) -> _Request:
     """Every argument checked before anything is sent; errors name the parameter and what is allowed."""
     if not isinstance(channels, (list, tuple)) or not channels:
@@ -150,7 +165,53 @@ def check_request(
         decode = {"channel": line, "baud": baud, "data_bits": bits, "parity": uart_parity, "stop_bits": stop}
     if file_format not in FORMATS:
         raise ArgumentError("file_format", repr(file_format), ", ".join(FORMATS))
-    return _Request(chans, rate, count, analog, trig, str(trigger_edge), decode, str(file_format))
+    i2c_lines = _i2c_lines(i2c_scl, i2c_sda, chans)
+    spi_lines = _spi_lines(spi_clock, spi_mosi, spi_miso, spi_cs, chans)
+    if spi_lines is not None:
+        if isinstance(spi_mode, bool) or not isinstance(spi_mode, int):
+            raise ArgumentError("spi_mode", repr(spi_mode), "0, 1, 2 or 3")
+        spi.check_settings(spi_mode, spi_word_bits)  # type: ignore[arg-type]
+        if not isinstance(spi_lsb_first, bool):
+            raise ArgumentError("spi_lsb_first", repr(spi_lsb_first), "true or false")
+        spi_lines |= {"mode": spi_mode, "word_bits": spi_word_bits, "lsb_first": spi_lsb_first}
+    return _Request(chans, rate, count, analog, trig, str(trigger_edge), decode, str(file_format), i2c_lines, spi_lines)
+
+
+def _captured(value: object, parameter: str, chans: list[int]) -> int:
+    line = _channel(value, parameter)
+    if line not in chans:
+        raise ArgumentError(parameter, f"GPIO_{line} is not captured", f"one of {chans}")
+    return line
+
+
+def _i2c_lines(scl: object, sda: object, chans: list[int]) -> dict[str, int] | None:
+    if scl is None and sda is None:
+        return None
+    if scl is None or sda is None:
+        missing = "i2c_scl" if scl is None else "i2c_sda"
+        raise ArgumentError(missing, "I2C decoding needs both lines", "a captured GPIO (1-8) for each of SCL and SDA")
+    lines = {"scl": _captured(scl, "i2c_scl", chans), "sda": _captured(sda, "i2c_sda", chans)}
+    if lines["scl"] == lines["sda"]:
+        raise ArgumentError("i2c_sda", "SDA and SCL are the same line", "two different captured GPIOs")
+    return lines
+
+
+def _spi_lines(clock: object, mosi: object, miso: object, cs: object, chans: list[int]) -> dict[str, Any] | None:
+    if clock is None:
+        for name, value in (("spi_mosi", mosi), ("spi_miso", miso), ("spi_cs", cs)):
+            if value is not None:
+                raise ArgumentError("spi_clock", f"{name} was given without a clock line", "a captured GPIO (1-8)")
+        return None
+    if mosi is None and miso is None:
+        raise ArgumentError("spi_mosi", "SPI decoding needs a data line", "spi_mosi and/or spi_miso: captured GPIOs")
+    lines = {
+        name: None if value is None else _captured(value, f"spi_{name}", chans)
+        for name, value in (("clock", clock), ("mosi", mosi), ("miso", miso), ("cs", cs))
+    }
+    used = [line for line in lines.values() if line is not None]
+    if len(used) != len(set(used)):
+        raise ArgumentError("spi_clock", "two SPI signals on the same line", "a different captured GPIO for each")
+    return lines
 
 
 class LogicMethods:
@@ -172,6 +233,15 @@ class LogicMethods:
         uart_stop_bits: int = 1,
         file_format: str = "csv",
         picture: bool = True,
+        i2c_scl: int | str | None = None,
+        i2c_sda: int | str | None = None,
+        spi_clock: int | str | None = None,
+        spi_mosi: int | str | None = None,
+        spi_miso: int | str | None = None,
+        spi_cs: int | str | None = None,
+        spi_mode: int = 0,
+        spi_word_bits: int = 8,
+        spi_lsb_first: bool = False,
     ) -> LogicCapture:
         """Capture GPIO_1..GPIO_8 (and ADC channels) with the board's logic analyzer; see LogicCapture."""
         req = check_request(
@@ -187,6 +257,15 @@ class LogicMethods:
             uart_parity=uart_parity,
             uart_stop_bits=uart_stop_bits,
             file_format=file_format,
+            i2c_scl=i2c_scl,
+            i2c_sda=i2c_sda,
+            spi_clock=spi_clock,
+            spi_mosi=spi_mosi,
+            spi_miso=spi_miso,
+            spi_cs=spi_cs,
+            spi_mode=spi_mode,
+            spi_word_bits=spi_word_bits,
+            spi_lsb_first=spi_lsb_first,
         )
         async with self.session.exclusive() as (version, ports):
             if version.family is not Family.LEGACY:
@@ -242,6 +321,8 @@ def _analyse(raw: RawCapture, req: _Request, firmware: str, picture: bool) -> Lo
         analog,
         trigger,
         decoded,
+        _decode_i2c(req, levels, raw.rate_hz),
+        _decode_spi(req, levels, raw.rate_hz),
     )
     if picture:
         title = f"logic analyzer, {raw.rate_hz:g} samples/s, {len(digital)} samples (firmware {firmware})"
@@ -249,6 +330,39 @@ def _analyse(raw: RawCapture, req: _Request, firmware: str, picture: bool) -> Lo
     if req.file_format != "none":
         result.file = str(_save(result, req.file_format))
     return result
+
+
+def _decode_i2c(req: _Request, levels: dict[int, list[int]], rate: float) -> dict[str, Any] | None:
+    if req.i2c is None:
+        return None
+    transfers = i2c.decode(levels[req.i2c["scl"]], levels[req.i2c["sda"]], rate)
+    return {
+        "scl": f"GPIO_{req.i2c['scl']}",
+        "sda": f"GPIO_{req.i2c['sda']}",
+        "transfers": [t.as_dict() for t in transfers],
+        "text": i2c.as_text(transfers),
+    }
+
+
+def _decode_spi(req: _Request, levels: dict[int, list[int]], rate: float) -> dict[str, Any] | None:
+    if req.spi is None:
+        return None
+    line = {name: None if req.spi[name] is None else levels[req.spi[name]] for name in ("clock", "mosi", "miso", "cs")}
+    frames = spi.decode(
+        line["clock"],  # type: ignore[arg-type]
+        rate,
+        mosi=line["mosi"],
+        miso=line["miso"],
+        cs=line["cs"],
+        mode=req.spi["mode"],
+        word_bits=req.spi["word_bits"],
+        lsb_first=req.spi["lsb_first"],
+    )
+    named = {
+        name: None if req.spi[name] is None else f"GPIO_{req.spi[name]}" for name in ("clock", "mosi", "miso", "cs")
+    }
+    settings = {key: req.spi[key] for key in ("mode", "word_bits", "lsb_first")}
+    return {**named, **settings, "frames": [f.as_dict() for f in frames]}
 
 
 def _save(capture: LogicCapture, file_format: str) -> Path:

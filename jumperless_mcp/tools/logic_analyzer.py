@@ -49,6 +49,13 @@ ANALOG_PARAM = Param(
     False,
     "ADC channels 0-7",
 )
+
+
+def _line(name: str, description: str) -> Param:
+    schema = {"type": ["integer", "string", "null"], "default": None, "description": description}
+    return Param(name, schema, False, "1-8 or GPIO_1..GPIO_8")
+
+
 CAPTURE_PARAMS = (
     CHANNELS_PARAM,
     integer("sample_rate_hz", "samples per second", minimum=MIN_RATE, maximum=MAX_RATE, default=100_000),
@@ -72,6 +79,14 @@ CAPTURE_PARAMS = (
     choice("uart_parity", list(PARITIES), "UART parity", default="none"),
     integer("uart_stop_bits", "UART stop bits", minimum=1, maximum=2, default=1),
     choice("file_format", list(FORMATS), "samples file in <user data dir>/captures", default="csv"),
+    *(_line(f"i2c_{name}", f"decode I2C: its {name.upper()} line (give both)") for name in ("scl", "sda")),
+    _line("spi_clock", "decode SPI: its clock line"),
+    _line("spi_mosi", "SPI: the MOSI line (and/or spi_miso)"),
+    _line("spi_miso", "SPI: the MISO line"),
+    _line("spi_cs", "SPI: the chip select (active low; optional)"),
+    choice("spi_mode", [0, 1, 2, 3], "SPI mode (CPOL, CPHA): 0 and 3 sample on rising edges", default=0),
+    integer("spi_word_bits", "SPI bits per word", minimum=4, maximum=32, default=8),
+    Param("spi_lsb_first", {"type": "boolean", "default": False, "description": "SPI words LSB first"}, False),
 )
 NULLABLE_OBJECT = {"type": ["object", "null"]}
 CAPTURE_OUTPUT = {
@@ -84,6 +99,8 @@ CAPTURE_OUTPUT = {
     "analog": {"type": "object"},
     "trigger": NULLABLE_OBJECT,
     "uart": NULLABLE_OBJECT,
+    "i2c": NULLABLE_OBJECT,
+    "spi": NULLABLE_OBJECT,
     "file": {"type": ["string", "null"]},
     "picture": {"type": "object"},
 }
@@ -115,6 +132,11 @@ def _capture_text(r: dict[str, Any]) -> str:
             parts.append(f"{ch['channel']}: {ch['transitions']} transitions, starts {ch['first_level']}")
     if r["uart"]:
         parts.append(f"UART on {r['uart']['channel']}: {r['uart']['text']!r}")
+    if r["i2c"]:
+        parts.append(f"I2C: {r['i2c']['text'] or 'no transfer'}".replace("\n", " | "))
+    if r["spi"]:
+        words = [f"MOSI {f['mosi']} MISO {f['miso']}" for f in r["spi"]["frames"]]
+        parts.append(f"SPI: {' | '.join(words) or 'no frame'}")
     if r["file"]:
         parts.append(f"samples in {r['file']}")
     return "; ".join(parts)
@@ -150,7 +172,9 @@ TOOLS: list[ToolSpec] = [
         subsystem=SUBSYSTEM,
         description="Logic analyzer capture of digital lines 1-8 (and optionally ADC channels) over the board's "
         "own analyzer USB port: per line transitions, frequency, duty cycle, high and low times, an optional decoded "
-        "UART byte stream (uart_channel, uart_baud, 8N1 by default), an optional software trigger (the result "
+        "UART byte stream (uart_channel, uart_baud, 8N1 by default), decoded I2C transfers (i2c_scl + i2c_sda: "
+        "address, read/write, data, ACKs) and SPI words (spi_clock, spi_mosi/spi_miso, optional spi_cs, spi_mode), "
+        "an optional software trigger (the result "
         "starts at the first edge on trigger_channel), a timing-diagram picture, and the samples as a CSV or VCD "
         "file. Firmware 5.3.x-5.5.x only: on JumperlOS it fails with 'unsupported_by_firmware' (its analyzer port "
         "is the MicroPython REPL and is never served; 5.7.2 and later removed it). Below 5 kHz the firmware samples "
