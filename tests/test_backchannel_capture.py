@@ -193,3 +193,12 @@ async def test_capture_tool_via_aux(jos_mcp: Harness, legacy_mcp: Harness) -> No
     assert error["kind"] == "invalid_argument" and error["parameter"] == "rate" and "250" in error["allowed"]
     error = await legacy_mcp.error("capture", channels=[0], rate=100, samples=10, via="aux")
     assert error["kind"] == "unsupported_by_firmware" and "via='aux'" in str(error)
+
+
+async def test_capture_tool_reads_adc4_via_aux_only(jos_mcp: Harness, jos_board: VirtualBoard) -> None:
+    result = await jos_mcp.ok("capture", channels=["ADC4"], rate=50, samples=10, via="aux")
+    assert result["channels"] == ["ADC4"] and result["samples"] == 10
+    received = jos_board.repl.input.received  # type: ignore[union-attr]
+    error = await jos_mcp.error("capture", channels=[4], rate=50, samples=10)
+    assert error["kind"] == "invalid_argument" and error["parameter"] == "channels" and "via='aux'" in error["allowed"]
+    assert jos_board.repl.input.received == received  # type: ignore[union-attr]  # nothing sent

@@ -23,7 +23,7 @@ HYSTERESIS = 0.02  # volts the trigger signal must pass on the far side of the l
 ADC_NAMES = {f"ADC{n}": n for n in range(4)}  # what the catalog's adc_get takes on every firmware it knows
 ANY_ADC = {f"ADC{n}": n for n in range(8)}  # upstream JumperlOS reads 0-7: the catalog decides per firmware
 INA_NAMES = {f"INA{n}": n for n in range(2)}
-CHANNEL_ALLOWED = "ADC channels 0-3 (or 'ADC0'-'ADC3'), INA current sensors 'INA0', 'INA1'"
+CHANNEL_ALLOWED = "ADC channels 0-3 (or 'ADC0'-'ADC3'), INA current sensors 'INA0', 'INA1'; ADC 4 with via='aux'"
 SCALE = {"V": 10_000, "A": 1_000_000}  # printed as integers: 0.1 mV, 1 uA
 SCALE_TEXT = {"V": "1e4", "A": "1e6"}  # the same, as the burst loop's source writes them
 LINE_VALUES = 64  # numbers per printed line

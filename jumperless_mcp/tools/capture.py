@@ -34,7 +34,7 @@ from jumperless_mcp.tooling.tool_spec import (
 )
 
 SUBSYSTEM = "capture"
-CHANNEL_VALUES: list[Any] = [0, 1, 2, 3, *ADC_NAMES, *INA_NAMES]
+CHANNEL_VALUES: list[Any] = [0, 1, 2, 3, 4, *ADC_NAMES, "ADC4", *INA_NAMES]  # ADC 4: via='aux' only
 OPTIONAL_NUMBER = {"type": ["number", "null"]}
 STATS = {
     "type": "object",
@@ -83,10 +83,11 @@ CHANNELS = Param(
         "type": "array",
         "items": {"type": ["integer", "string"], "enum": CHANNEL_VALUES},
         "minItems": 1,
-        "maxItems": len(ADC_NAMES) + len(INA_NAMES),
+        "maxItems": len(ADC_NAMES) + 1 + len(INA_NAMES),
         "default": [0],
         "description": "What to sample: ADC channels 0-3 (or 'ADC0'-'ADC3', volts) and INA current sensors "
-        "'INA0', 'INA1' (amps). Bridge the node you want to watch to an ADC first (connect).",
+        "'INA0', 'INA1' (amps); ADC 4 with via='aux' only (adc_get takes 0-3). Bridge the node you want to watch "
+        "to an ADC first (connect).",
     },
     False,
     CHANNEL_ALLOWED,
