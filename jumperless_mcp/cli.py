@@ -131,7 +131,8 @@ def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--link-dir",
         metavar="DIR",
-        help="also create stable symlinks DIR/jumperless_main and DIR/jumperless_repl (like the udev rules)",
+        help="also create stable symlinks DIR/jumperless_main, DIR/jumperless_repl and (where the board has the "
+        "aux port) DIR/jumperless_ser3, like the udev rules",
     )
 
 

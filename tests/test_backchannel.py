@@ -298,3 +298,17 @@ async def test_board_picture_tool_reads_the_aux_port(jos_mcp: Harness) -> None:
     by_repl = await jos_mcp.ok("board_picture", source="repl")
     assert by_repl["source"] == "repl" and by_repl["bridges"] == result["bridges"]
     assert (await jos_mcp.error("board_picture", source="usb"))["kind"] == "invalid_argument"
+
+
+async def test_the_aux_port_has_a_stable_link_that_follows_a_replug(tmp_path: Path) -> None:
+    with VirtualBoard("jumperlos", fs_dir=tmp_path / "fs", link_dir=tmp_path / "links") as board:
+        link = Path(board.stable_path("ser3"))
+        assert link.resolve() == Path(board.aux_path).resolve()  # type: ignore[arg-type]
+        board.replug()
+        assert link.resolve() == Path(board.aux_path).resolve()  # type: ignore[arg-type]
+        # the udev-style names are siblings: given the main link, discovery finds the aux port beside it
+        async with Board(board.stable_path("main")) as host:
+            await host.connect(3, 4)
+            assert (await host.board_state()).source == "aux"
+        board.unplug()
+        assert not link.exists()

@@ -79,6 +79,7 @@ PERSONAS = {
 # (the verbs modelled here are the same in both; 5.7.5's tree is not known to have it, so it has none here).
 AUX_PERSONAS = frozenset({"jumperlos", "jumperlos-upstream"})
 
+LINK_ROLES = ("main", "repl", "ser3")  # the udev rules' /dev/jumperless_<role> names this board keeps in link_dir
 
 class VirtualBoard:
     def __init__(
@@ -181,7 +182,7 @@ class VirtualBoard:
             self._io.remove(port)
             port.close()
         if self.link_dir:
-            for role in ("main", "repl"):
+            for role in LINK_ROLES:
                 Path(self.stable_path(role)).unlink(missing_ok=True)
 
     def replug(self) -> None:
@@ -223,7 +224,7 @@ class VirtualBoard:
             self._io.add(self.aux.port, lambda data: None if self.hung else self.aux.feed(data))  # type: ignore[union-attr]
         if self.link_dir:
             self.link_dir.mkdir(parents=True, exist_ok=True)
-            for role, path in (("main", self.main_path), ("repl", self.repl_path)):
+            for role, path in (("main", self.main_path), ("repl", self.repl_path), ("ser3", self.aux_path)):
                 link = Path(self.stable_path(role))
                 link.unlink(missing_ok=True)
                 if path:
@@ -283,7 +284,7 @@ class VirtualBoard:
         for port in self._pty_ports():
             port.close()
         if self.link_dir:
-            for role in ("main", "repl"):
+            for role in LINK_ROLES:
                 Path(self.stable_path(role)).unlink(missing_ok=True)
         if self._tempdir:
             self._tempdir.cleanup()
