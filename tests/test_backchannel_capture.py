@@ -199,6 +199,32 @@ async def test_capture_tool_reads_adc4_via_aux_only(jos_mcp: Harness, jos_board:
     result = await jos_mcp.ok("capture", channels=["ADC4"], rate=50, samples=10, via="aux")
     assert result["channels"] == ["ADC4"] and result["samples"] == 10
     received = jos_board.repl.input.received  # type: ignore[union-attr]
-    error = await jos_mcp.error("capture", channels=[4], rate=50, samples=10)
+    error = await jos_mcp.error("capture", channels=[4], rate=50, samples=10, via="burst")
     assert error["kind"] == "invalid_argument" and error["parameter"] == "channels" and "via='aux'" in error["allowed"]
     assert jos_board.repl.input.received == received  # type: ignore[union-attr]  # nothing sent
+
+
+async def test_auto_takes_the_aux_port_while_a_script_runs_and_the_burst_loop_otherwise(
+    jos_board: VirtualBoard, legacy_board: VirtualBoard
+) -> None:
+    script = "import time\nfor i in range(5):\n    time.sleep_ms(100)\n    print(i)\n"
+    results: dict[str, object] = {}
+    async with Board(jos_board.info(), allow_python=True) as board:
+        await _sine_on_adc0(board)
+        idle = await board.capture([0], rate=100, samples=20)
+        only_aux = await board.capture([4], rate=100, samples=5)
+        too_fast = None
+
+        async def run_script() -> None:
+            results["printed"] = await board.run_python(script, timeout=10)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(run_script)
+            await anyio.sleep(0.1)
+            busy = await board.capture([0], rate=100, samples=20)
+            results["capture_ended_first"] = "printed" not in results
+        too_fast = await board.capture([0], rate=1000, samples=20)  # aux cannot: burst, after the script
+    assert (idle.via, only_aux.via, busy.via, too_fast.via) == ("burst", "aux", "aux", "burst")
+    assert results["capture_ended_first"] and str(results["printed"]).split() == [str(i) for i in range(5)]
+    async with Board(legacy_board.info()) as board:
+        assert (await board.capture([0], rate=100, samples=10)).via == "burst"

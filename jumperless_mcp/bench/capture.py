@@ -40,12 +40,14 @@ from firmware_api.errors import ArgumentError, UnsupportedByFirmware
 from firmware_api.versions import FirmwareVersion
 from jumperless_mcp.bench.capture_burst import board_source, call_timeout, explain_error, one_line, parse_output
 from jumperless_mcp.bench.capture_plan import (
+    ADC_NAMES,
     DEFAULT_RATE,
     Plan,
     Trigger,
     check_aux_plan,
     check_for_firmware,
     check_via,
+    fits_aux,
     plan_capture,
 )
 from jumperless_mcp.link.backchannel import Backchannel
@@ -86,6 +88,7 @@ class Capture:
     board: str
     firmware: str
     started: dt.datetime  # host clock, UTC, when the capture was sent
+    via: str = "burst"  # the path that took it: "burst" (the REPL loop) or "aux" (the fourth port's schedule)
     stats: dict[str, ChannelStats] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -233,7 +236,7 @@ class CaptureMethods:
         trigger_edge: str = "rising",
         trigger_timeout: float = 1.0,
         timeout: float | None = None,
-        via: str = "burst",
+        via: str = "auto",
     ) -> Capture:
         """Sample ADC channels (0-3, or "ADC0".."ADC3"; higher ones where the catalog says the firmware reads them)
         and/or INA current sensors ("INA0", "INA1") in one burst on the board.
@@ -245,7 +248,10 @@ class CaptureMethods:
         per channel, times, stats, `.png()`, `.to_csv(path)`, `.save()`.
 
         `via="aux"`: sampled by JumperlOS 5.7.0.13's fourth port on its own schedule, leaving the REPL alone
-        (ADC 0-4, up to 250 Hz, no trigger; times from the schedule, see the module docstring).
+        (ADC 0-4, up to 250 Hz, no trigger; times from the schedule, see the module docstring). `via="burst"`:
+        the REPL loop. `via="auto"`: the aux port when the board has it and the request fits it, and either the
+        REPL is busy (a script runs: the capture does not wait for it) or only the port can read a channel
+        (ADC 4); else the burst loop, which is faster. `Capture.via` says which was used.
         """
         via = check_via(via)
         plan = plan_capture(
@@ -261,6 +267,9 @@ class CaptureMethods:
         if via == "aux":
             interval_us = check_aux_plan(plan)
         firmware = await self._firmware()
+        if via == "auto":
+            via = _auto_path(self, plan, firmware)
+            interval_us = plan.period_us
         if via == "aux":
             return await _capture_aux(self, plan, interval_us, firmware, timeout)
         check_for_firmware(plan, firmware)
@@ -305,6 +314,16 @@ class CaptureMethods:
         )
 
 
+def _auto_path(board: _BoardLike, plan: Plan, firmware: FirmwareVersion) -> str:
+    """'aux' where the port can take the plan and is worth it (the REPL busy, or a channel only it reads)."""
+    ports = board.session.ports
+    has_port = ports is not None and bool(ports.aux) and firmware >= AUX_SINCE
+    if not has_port or not fits_aux(plan):
+        return "burst"
+    only_aux = any(channel.index not in ADC_NAMES.values() for channel in plan.channels)
+    return "aux" if board.session.busy or only_aux else "burst"
+
+
 async def _capture_aux(
     board: _BoardLike, plan: Plan, interval_us: int, firmware: FirmwareVersion, timeout: float | None
 ) -> Capture:
@@ -334,6 +353,7 @@ async def _capture_aux(
         board=ports.name or ports.main or "",
         firmware=board.firmware or str(firmware),
         started=started,
+        via="aux",
     )
 
 

@@ -27,7 +27,7 @@ CHANNEL_ALLOWED = "ADC channels 0-3 (or 'ADC0'-'ADC3'), INA current sensors 'INA
 SCALE = {"V": 10_000, "A": 1_000_000}  # printed as integers: 0.1 mV, 1 uA
 SCALE_TEXT = {"V": "1e4", "A": "1e6"}  # the same, as the burst loop's source writes them
 LINE_VALUES = 64  # numbers per printed line
-VIAS = ("burst", "aux")  # the REPL burst loop; the JumperlOS fourth port's scheduled `:every:<us>us:<n>:adc`
+VIAS = ("auto", "burst", "aux")  # auto; the REPL burst loop; the JumperlOS fourth port's `:every:<us>us:<n>:adc`
 AUX_MIN_US = 4000  # Ser3Backchannel.cpp usbSer3_verbs[] minUs for "adc": :every raises shorter intervals to it
 AUX_MAX_RATE = 1e6 / AUX_MIN_US  # 250 Hz
 AUX_ADCS = range(5)  # usbSer3_sendADC prints adc0..adc4
@@ -188,8 +188,19 @@ def check_for_firmware(plan: Plan, firmware: FirmwareVersion) -> None:
 
 def check_via(via: object) -> str:
     if via not in VIAS:
-        raise ArgumentError("via", f"{via!r} is not a capture path", "'burst' (the REPL loop), 'aux' (the fourth port)")
+        raise ArgumentError(
+            "via", f"{via!r} is not a capture path", "'auto', 'burst' (the REPL loop), 'aux' (the fourth port)"
+        )
     return str(via)
+
+
+def fits_aux(plan: Plan) -> bool:
+    """Whether the aux port's scheduled capture can take this plan as it is."""
+    try:
+        check_aux_plan(plan)
+    except ArgumentError:
+        return False
+    return True
 
 
 def check_aux_plan(plan: Plan) -> int:

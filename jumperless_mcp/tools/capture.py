@@ -116,7 +116,7 @@ async def _capture(ctx: ToolContext, args: dict[str, Any]) -> Pictured:
         values = capture.stats[name].as_dict()
         stats[name] = {"unit": unit} | {key: _finite(v) if isinstance(v, float) else v for key, v in values.items()}
     notes = []
-    if args["via"] == "aux":
+    if capture.via == "aux":
         notes.append(
             "sampled by the aux port's :every schedule (the REPL was not used); its samples carry no timestamps, "
             f"so the times are the schedule's, {1e3 / capture.rate:g} ms apart"
@@ -138,7 +138,7 @@ async def _capture(ctx: ToolContext, args: dict[str, Any]) -> Pictured:
         "trigger": None if capture.trigger is None else capture.trigger.as_dict(),
         "firmware": capture.firmware,
         "started": capture.started.isoformat(timespec="milliseconds"),
-        "via": args["via"],
+        "via": capture.via,
         "notes": notes,
     }
     return Pictured(result, (capture.png(),))
@@ -237,10 +237,11 @@ TOOLS: list[ToolSpec] = [
             ),
             choice(
                 "via",
-                ["burst", "aux"],
+                ["auto", "burst", "aux"],
                 "'burst': a sampling loop on the REPL; 'aux': the fourth port's scheduled :adc (ADC only, "
-                f"<= {AUX_MAX_RATE:g} Hz, leaves a running script alone).",
-                "burst",
+                f"<= {AUX_MAX_RATE:g} Hz, leaves a running script alone); 'auto': aux where it fits and the REPL "
+                "is busy (or for ADC 4), else burst. The result's `via` says which was used.",
+                "auto",
             ),
         ),
         output={
@@ -255,7 +256,7 @@ TOOLS: list[ToolSpec] = [
             "trigger": TRIGGER,
             "firmware": STRING,
             "started": STRING,
-            "via": STRING,
+            "via": {"type": "string", "enum": ["burst", "aux"]},
             "notes": {"type": "array", "items": STRING},
         },
         run=_capture,
