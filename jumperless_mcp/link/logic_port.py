@@ -35,7 +35,9 @@ What the firmware does (V5 5.3.2.4 `src/LogicAnalyzer.cpp`, `src/LogicAnalyzer.h
 * Other firmware: JumperlOS 5.7.0.13 keeps LogicAnalyzer.cpp but polls the handler only while the analyzer is
   already active or was commanded in the last 3 s (fork main.cpp:1378-1391; last_command_time is set only by the
   handler), and CDC2 is the raw REPL there: the protocol cannot be reached. Upstream JumperlOS removed the
-  analyzer (commit 54c931d; the la_* functions end before 5.7.2 in the catalog).
+  analyzer (commit 54c931d; the la_* functions end before 5.7.2 in the catalog). JulseView.cpp, the firmware
+  side of libsigrok-falaj's `jumperless-mixed-signal`/`jumperless-fala` drivers, is commented out in the fork
+  (JulseView.cpp:8-3556) and absent from upstream: no JumperlOS tree serves a sigrok protocol.
 """
 
 from __future__ import annotations
