@@ -137,7 +137,7 @@ class BackchannelPort:
             elif low.startswith("every:"):
                 self._every(line[6:])
             elif line:
-                self.port.write(self.reply(line).encode("latin-1"))
+                self.port.write(self.reply(line).encode("utf-8"))
         elif byte in BACKSPACE:
             if self._line:
                 self._line.pop()
@@ -198,7 +198,7 @@ class BackchannelPort:
             due = start + sent * interval
             reply = self._adc(max(due, self.board.now())) if verb.lower() == "adc" else self.reply(verb)
             with self._lock:
-                self.port.write(reply.encode("latin-1"))
+                self.port.write(reply.encode("utf-8"))
             sent += 1
             if stop.is_set() or (continuous and self.board.now() - start > CONTINUOUS_CAP_S):
                 break

@@ -160,7 +160,7 @@ class Backchannel:
         try:
             await self.link.read_until(f":{verb}\r\n".encode("ascii"), self.timeout)
             if reply is not None:
-                text = (await self.link.read_until(reply, self.timeout)).decode("latin-1")
+                text = (await self.link.read_until(reply, self.timeout)).decode("utf-8", "replace")
             else:
                 text = await self._json_document()
         except TimeoutError:
@@ -174,7 +174,7 @@ class Backchannel:
         """A JSON reply is multi-line: read up to each '}' until the text parses (or is an error frame)."""
         text = ""
         while True:
-            text += (await self.link.read_until(b"}", self.timeout)).decode("latin-1")
+            text += (await self.link.read_until(b"}", self.timeout)).decode("utf-8", "replace")
             try:
                 json.loads(text.strip())
                 return text

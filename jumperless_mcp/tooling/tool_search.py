@@ -173,7 +173,7 @@ WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?%?")
 def concepts(text: str, keep_stop_words: bool = False) -> list[str]:
     """The concepts in a text, in order: words lowercased, split on punctuation and snake_case, stemmed, folded."""
     found: list[str] = []
-    for word in WORD.findall(text.lower().replace("_", " ")):
+    for word in WORD.findall(_phrases(text.lower()).replace("_", " ")):
         matched = [c for pattern, cs in TOKEN_PATTERNS if pattern.match(word) for c in cs]
         if matched:
             found.extend(matched)
@@ -185,16 +185,29 @@ def concepts(text: str, keep_stop_words: bool = False) -> list[str]:
     return found
 
 
-# Phrases whose words mean something else apart: an op amp is not a current.
-PHRASES = {"op amp": "opamp", "op-amp": "opamp", "pull up": "pullup", "pull down": "pulldown"}
+# Phrases whose words mean something else apart: an op amp is not a current, a flash filesystem does not blink.
+PHRASES = {
+    "op amp": "opamp",
+    "op-amp": "opamp",
+    "pull up": "pullup",
+    "pull down": "pulldown",
+    "flash filesystem": "filesystem",
+    "flash memory": "memory",
+}
+
+
+def _phrases(lowered: str) -> str:
+    for phrase, word in PHRASES.items():
+        lowered = re.sub(rf"\b{re.escape(phrase)}\b", word, lowered)
+    return lowered
+
+
 FILE_PATH = re.compile(r"(^|\s)(/\S*|\S+\.(txt|py|json|toml|csv|md|cfg|ini))\b")
 
 
 def query_concepts(query: str) -> dict[str, float]:
     """The query's concepts with their importance: 1 for what it says, RELATED_WEIGHT for what it hints at."""
-    lowered = query.lower()
-    for phrase, word in PHRASES.items():
-        lowered = re.sub(rf"\b{re.escape(phrase)}\b", word, lowered)
+    lowered = _phrases(query.lower())
     said = concepts(lowered) + [word for word in WORD.findall(lowered) if word in RELATED and word in STOP_WORDS]
     if re.match(r"\s*(is|are)\b", lowered):  # a yes/no question
         said.append("whether")
