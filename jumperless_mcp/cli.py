@@ -101,6 +101,40 @@ def add_serve_arguments(parser: argparse.ArgumentParser, default: object) -> Non
         help="serve MCP over Streamable HTTP at http://HOST:PORT/mcp instead of stdio (JUMPERLESS_HTTP); a bare "
         "PORT means 127.0.0.1; any other host needs a bearer token (http_token / JUMPERLESS_HTTP_TOKEN)",
     )
+    parser.add_argument(
+        "--confirm",
+        default=default,
+        choices=["off", "risky", "all"],
+        help="ask the person (MCP elicitation) before risky calls (energise, wipe, run code; the default), every "
+        "call that changes a board (all), or never (off) (JUMPERLESS_CONFIRM)",
+    )
+    parser.add_argument(
+        "--confirm-above-volts", type=float, default=default, metavar="V", help="a rail/DAC set beyond +/-V asks"
+    )
+    parser.add_argument(
+        "--confirm-above-vpp", type=float, default=default, metavar="V", help="a wavegen amplitude above V asks"
+    )
+    parser.add_argument(
+        "--confirm-mark-tools",
+        action="store_const",
+        const=True,
+        default=default,
+        help='mark the tools that may ask with _meta["anthropic/requiresUserInteraction"] in tools/list',
+    )
+    parser.add_argument(
+        "--safe-state",
+        action=argparse.BooleanOptionalAction,
+        default=default,
+        help="put each board in the safe state (rails and DACs 0 V, wavegen and PWM off; bridges kept) when the "
+        "last client disconnects, the server exits, or after --idle-safe-after (on by default; JUMPERLESS_SAFE_STATE)",
+    )
+    parser.add_argument(
+        "--idle-safe-after",
+        type=float,
+        default=default,
+        metavar="S",
+        help="seconds without a tool call, a rail or DAC energised, before the safe state (default 1800; 0: never)",
+    )
 
 
 def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
@@ -234,6 +268,8 @@ def _serve(args: argparse.Namespace) -> int:
     path = getattr(args, "config", None)
     reload = functools.partial(settings.load, flags, path=path)  # the board list follows edits of the file
     run = functools.partial(serve, config, reload=reload, config_path=settings.config_file_path(path))
+    if sys.platform == "win32":  # no SIGTERM there: Ctrl-Break (and a closed console) stop it as Ctrl-C does, so
+        signal.signal(signal.SIGBREAK, signal.default_int_handler)  # the safe state and closing still run
     try:
         if anyio.run(until_sigterm, run):
             log.info("stopped (SIGTERM)")
@@ -303,6 +339,12 @@ SERVE_SETTINGS = (
     "log_level",
     "board",
     "http",
+    "confirm",
+    "confirm_above_volts",
+    "confirm_above_vpp",
+    "confirm_mark_tools",
+    "safe_state",
+    "idle_safe_after",
 )
 
 

@@ -62,7 +62,16 @@ VALUES: dict[str, list[Any]] = {
     "la_capture.uart_channel": [None, 2],
     # the decoders read the samples on the host (no MicroPython); their lines only make sense in pairs
     **{f"la_capture.{name}": [None] for name in ("i2c_scl", "i2c_sda", "spi_clock", "spi_mosi", "spi_miso", "spi_cs")},
-    "capture.via": ["burst"],  # via="aux" sends no MicroPython (the aux port's :every): nothing to check here
+    "capture.via": ["burst"],
+    # the measurement workflows (tools/measure.py): a part's two legs, a sweep that is not empty, no long settle
+    "a": [10],
+    "b": [11],
+    "iv_sweep.start": [-1.0],
+    "iv_sweep.stop": [1.0],
+    "iv_sweep.steps": [3],
+    "measure.settle": [0.0],
+    "measure_resistance.max_volts": [1.0],
+    "diode_test.max_volts": [0.6],  # via="aux" sends no MicroPython (the aux port's :every): nothing to check here
 }
 
 

@@ -312,3 +312,12 @@ async def test_the_aux_port_has_a_stable_link_that_follows_a_replug(tmp_path: Pa
             assert (await host.board_state()).source == "aux"
         board.unplug()
         assert not link.exists()
+
+
+async def test_json_on_the_aux_port_carries_a_non_ascii_net_name_as_utf8(jos_board: VirtualBoard) -> None:
+    async with Board(jos_board.info()) as board:
+        await board.connect(10, 11)
+        (net,) = [n for n in (await board.board_state("repl")).nets if 10 in n.nodes]
+        await board.set_net_name(net.number, "Ω-Netz ünd 😀")
+        state = await board.board_state("aux")
+    assert [n.name for n in state.nets if 10 in n.nodes] == ["Ω-Netz ünd 😀"]

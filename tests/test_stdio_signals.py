@@ -125,7 +125,7 @@ def test_a_signal_stops_the_stdio_server_and_frees_the_board(
     tmp_path: Path, jos_board: VirtualBoard, stdin: str, signum: int, in_flight: bool
 ) -> None:
     assert jos_board.main_path is not None
-    served = Served(tmp_path, jos_board.main_path, stdin, "--allow-python")
+    served = Served(tmp_path, jos_board.main_path, stdin, "--allow-python", "--no-safe-state")  # DAC1 kept
     try:
         served.initialize()
         served.call(2, "dac_set", {"channel": "DAC1", "voltage": 1.25})

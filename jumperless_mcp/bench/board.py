@@ -27,10 +27,14 @@ from firmware_api.calls import build_call, family_of
 from firmware_api.catalog import CATALOG, ArgKind, Firmware, Function, Returns, functions
 from firmware_api.errors import FirmwareError, FirmwareNameError, UnsupportedByFirmware
 from firmware_api.versions import Family, FirmwareVersion
+from jumperless_mcp.bench.build import BuildMethods
 from jumperless_mcp.bench.capture import CaptureMethods
+from jumperless_mcp.bench.guide import GuideMethods
 from jumperless_mcp.bench.logic_capture import LogicMethods
+from jumperless_mcp.bench.measure import MeasureMethods
 from jumperless_mcp.bench.pending import Pending
 from jumperless_mcp.bench.pictures import PictureMethods
+from jumperless_mcp.bench.safe_state import SafeStateMethods, leave_safe
 from jumperless_mcp.bench.steps import Step, new_nonce, parse_values, render
 from jumperless_mcp.errors import ArgumentError, ForbiddenConnection, JumperlessError
 from jumperless_mcp.link.session import Health, Session
@@ -77,7 +81,16 @@ class ConnectionResult:
         return f"{pair} is still connected (another bridge of the same net may join them)"
 
 
-class Board(CaptureMethods, LogicMethods, PictureMethods, BoardMethods):
+class Board(
+    CaptureMethods,
+    LogicMethods,
+    MeasureMethods,
+    PictureMethods,
+    SafeStateMethods,
+    GuideMethods,
+    BuildMethods,
+    BoardMethods,
+):
     """One Jumperless, through a session that stays open and heals itself."""
 
     def __init__(
@@ -88,8 +101,10 @@ class Board(CaptureMethods, LogicMethods, PictureMethods, BoardMethods):
         eager: bool = True,
         allow_python: bool = False,
         emulator_options: Mapping[str, object] | None = None,
+        safe_state: bool = False,
     ) -> None:
         self.target = Target(target)
+        self.safe_state = safe_state  # make_safe() on aclose / leaving `async with` (bench/safe_state.py)
         self.eager = eager
         self.allow_python = allow_python
         self._emulator_options = dict(emulator_options or {})
@@ -118,6 +133,8 @@ class Board(CaptureMethods, LogicMethods, PictureMethods, BoardMethods):
                 raise
 
     async def aclose(self) -> None:
+        if self.safe_state and self.session.version is not None:
+            await leave_safe(self)
         await self.session.close()
 
     # --- what is connected -----------------------------------------------------------------------

@@ -31,9 +31,10 @@ from jumperless_mcp.emulator.electrical import (
     POWER_KEYS,
     POWER_NODES,
     SHUNT_OHMS,
+    ina219_reading,
 )
 from jumperless_mcp.emulator.floats import float_repr, to_float32
-from jumperless_mcp.emulator.parts import Capacitor, Part, Resistor
+from jumperless_mcp.emulator.parts import Capacitor, Diode, Part, Resistor
 from jumperless_mcp.emulator.retained_state import AnalyzerSettings, AudioSettings, Screens
 from jumperless_mcp.emulator.routing import Netlist
 from jumperless_mcp.emulator.slotfiles import SlotFiles, SlotState
@@ -145,6 +146,7 @@ class Elements:
     fixed: list[tuple[int, float]]
     resistors: list[tuple[int, int, float]]
     sources: list[tuple[int, float, float]]  # node, volts, ohms
+    diodes: list[tuple[int, int, float, float]] = field(default_factory=list)  # anode, cathode, Is, emission
 
 
 class ProbeInput:
@@ -217,6 +219,7 @@ class BoardModel:
         fs_root.mkdir(parents=True, exist_ok=True)
         self.parts = [part for part in parts or [] if isinstance(part, Resistor)]
         self.capacitors = [part for part in parts or [] if isinstance(part, Capacitor)]
+        self.diodes = [part for part in parts or [] if isinstance(part, Diode)]
         self.adc_noise = adc_noise
         self.random = random.Random(seed)
         self.current_slot = 0
@@ -385,7 +388,8 @@ class BoardModel:
         for node_id, fake in self.fake_pins.items():
             if fake.output:
                 sources.append((node_id, self._fake_level(fake, dict(fixed)), FAKE_GPIO_OHMS))
-        return Elements(fixed, resistors, sources)
+        diodes = [(d.a, d.b, d.saturation_amps, d.emission) for d in self.diodes]
+        return Elements(fixed, resistors, sources, diodes)
 
     @staticmethod
     def _fake_level(fake: FakePin, fixed: dict[int, float]) -> float:
@@ -403,6 +407,8 @@ class BoardModel:
                 circuit.resistor(key(a), key(b), ohms)
         for node_id, volts, ohms in elements.sources:
             circuit.source(key(node_id), volts, ohms)
+        for a, k, saturation, emission in elements.diodes:
+            circuit.diode(key(a), key(k), saturation, emission)
         return circuit.solve(), key
 
     def voltage(self, node_id: int) -> float | None:
@@ -422,15 +428,18 @@ class BoardModel:
         return single(max(-limit, min(limit, reading)))
 
     def ina(self, sensor: int) -> tuple[float, float, float]:
-        """(current A, bus V, shunt V) for INA 0 across ISENSE+/ISENSE-; INA 1 has nothing attached here."""
+        """(current A, bus V, shunt V) for INA 0 across ISENSE+/ISENSE-; INA 1 has nothing attached here.
+
+        The current and shunt voltage quantised as the INA219 reports them with the firmware's calibration
+        (electrical.ina219_reading); the bus voltage is left exact (the chip's 4 mV steps are not modelled)."""
         if sensor != 0:
             return 0.0, 0.0, 0.0
         t = self.time.synced_now()
         v_plus, v_minus = self.time.voltage_at(nodes.ISENSE_PLUS, t), self.time.voltage_at(nodes.ISENSE_MINUS, t)
         if v_plus is None or v_minus is None:
             return 0.0, v_minus or v_plus or 0.0, 0.0
-        shunt = v_plus - v_minus
-        return single(shunt / SHUNT_OHMS), single(v_minus), single(shunt)
+        amps, shunt = ina219_reading(v_plus - v_minus)
+        return single(amps), single(v_minus), single(shunt)
 
     def gpio_read(self, pin_number: int) -> GPIOState:
         pin = self.gpio[pin_number - 1]

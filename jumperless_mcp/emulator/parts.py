@@ -12,17 +12,26 @@ Format (documented in the README):
     between = [11, "GND"]
     farads = "1u"        # a number in farads, or text with p / n / u / m suffix: "100n", "4.7u", "4u7", "1uF"
 
+    [[diode]]
+    name = "D1"          # optional
+    between = [12, 13]   # anode, cathode
+    vf = 0.65            # optional: forward volts at 1 mA (default 0.65)
+    n = 1.8              # optional: emission coefficient (default 1.8); the saturation current follows from vf
+
+A diode follows Shockley's equation (circuit.py solves it by Newton iteration).
 A capacitor gives the time model (transient.py) its RC charge and discharge; the DC model leaves it open.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from firmware_api import nodes
+from jumperless_mcp.emulator.circuit import THERMAL_VOLTS
 
 # Where a physical part can sit: the rows, the Nano header, and the rail strips.
 PLACEABLE = frozenset(
@@ -40,7 +49,10 @@ _OHMS = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([rRkKmM]?)\s*([0-9]*)\s*(?:ohms?|�
 _SCALE = {"": 1.0, "r": 1.0, "k": 1e3, "m": 1e6}
 _FARADS = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([pnuµm]?)\s*([0-9]*)\s*F?\s*$")
 _FARAD_SCALE = {"": 1.0, "p": 1e-12, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "m": 1e-3}
-KINDS = ("resistor", "capacitor")
+KINDS = ("resistor", "capacitor", "diode")
+DEFAULT_VF = 0.65  # volts at 1 mA: a small-signal silicon diode (1N4148-like)
+DEFAULT_EMISSION = 1.8
+VF_AT_AMPS = 1e-3
 
 
 class PartsFileError(ValueError):
@@ -63,7 +75,21 @@ class Capacitor:
     farads: float
 
 
-Part = Resistor | Capacitor
+@dataclass(frozen=True)
+class Diode:
+    name: str
+    a: int  # anode
+    b: int  # cathode
+    vf: float  # forward volts at VF_AT_AMPS
+    emission: float
+
+    @property
+    def saturation_amps(self) -> float:
+        """Is such that the diode conducts VF_AT_AMPS at vf (Shockley, 300 K)."""
+        return VF_AT_AMPS / math.expm1(self.vf / (self.emission * THERMAL_VOLTS))
+
+
+Part = Resistor | Capacitor | Diode
 
 
 def parse_farads(value: object) -> float:
@@ -140,7 +166,32 @@ def parse_parts(document: dict, source: str = "<parts>") -> list[Part]:
                 raise PartsFileError(f"{where}: {exc}") from None
             name = str(entry.get("name", f"{prefix}{index}"))
             parts.append(Resistor(name, a, b, value) if kind == "resistor" else Capacitor(name, a, b, value))
+    parts.extend(_diodes(document.get("diode", []), source))
     return parts
+
+
+def _diodes(entries: object, source: str) -> list[Diode]:
+    if not isinstance(entries, list):
+        raise PartsFileError(f"{source}: 'diode' must be an array of tables ([[diode]])")
+    diodes = []
+    for index, entry in enumerate(entries, start=1):
+        where = f"{source}: diode #{index}"
+        if not isinstance(entry, dict):
+            raise PartsFileError(f"{where}: expected a table")
+        extra = set(entry) - {"name", "between", "vf", "n"}
+        if extra:
+            raise PartsFileError(f"{where}: unknown key(s) {sorted(extra)}; allowed: name, between, vf, n")
+        a, k = _ends(entry.get("between"), where)
+        vf = _number(entry.get("vf", DEFAULT_VF), "vf", 0.05, 5.0, where)
+        emission = _number(entry.get("n", DEFAULT_EMISSION), "n", 0.5, 4.0, where)
+        diodes.append(Diode(str(entry.get("name", f"D{index}")), a, k, vf, emission))
+    return diodes
+
+
+def _number(value: object, key: str, low: float, high: float, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise PartsFileError(f"{where}: '{key}' must be a number from {low:g} to {high:g}, got {value!r}")
+    return float(value)
 
 
 def _ends(between: object, where: str) -> tuple[int, int]:

@@ -50,6 +50,7 @@ class TimeModel:
         self.transient = Transient(WINDOW_SECONDS, self.models)
         self._signature: list = []
         self._topologies: dict[object, Topology] = {}
+        self._parts_generation = 0  # parts_changed() counts up
         self._drives: dict[tuple, PinDrive] = {}
 
     def now(self) -> float:
@@ -98,16 +99,25 @@ class TimeModel:
 
     def _topology(self) -> Topology:
         board = self.board
-        key = (tuple(board.netlist.bridges), frozenset(board.no_free_path))  # type: ignore[attr-defined]
+        key = (tuple(board.netlist.bridges), frozenset(board.no_free_path), self._parts_generation)  # type: ignore[attr-defined]
         found = self._topologies.get(key)
         if found is None:
             membership = {n: net.number for net in board.netlist.nets() for n in net.nodes}  # type: ignore[attr-defined]
+            diodes = [(d.a, d.b, d.saturation_amps, d.emission) for d in getattr(board, "diodes", ())]
             found = Topology(key, membership, [(p.a, p.b, p.ohms) for p in board.parts],
-                             [(c.a, c.b, c.farads) for c in board.capacitors])  # fmt: skip
+                             [(c.a, c.b, c.farads) for c in board.capacitors], diodes)  # fmt: skip
             if len(self._topologies) > 64:
                 self._topologies.pop(next(iter(self._topologies)))
             self._topologies[key] = found
         return found
+
+    def parts_changed(self) -> None:
+        """A part was pushed in or pulled out while running: later samples see the new circuit, earlier ones
+        keep theirs (the next sync records a new frame with a rebuilt topology)."""
+        self._parts_generation += 1  # in the topology's key: frames before and after differ
+        self._topologies.clear()
+        if self._signature:
+            self._signature = [None] * len(self._signature)
 
     def synced_now(self) -> float:
         """Now, after recording any change not yet on the timeline (so a sample taken now sees it)."""

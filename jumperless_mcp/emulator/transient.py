@@ -6,6 +6,12 @@ frame's topology. The circuit is linear, so for each frame it is solved once per
 PWM pin, each capacitor's voltage); a voltage at a moment is then a few multiplications, cheap enough for every
 sample under the REPL's trace hook, where each Python call costs.
 
+Diodes make the circuit nonlinear: each frame's model linearises them once, at the frame's DC operating point
+(sources at their means, capacitors open, circuit.py's Newton solve), and superposes around that point. That is
+exact for a frame with constant sources and no capacitor away from its DC voltage (every DC measurement, each
+step of a sweep). With the generator or PWM running and no capacitor, each moment is solved in full instead
+(Newton, a few ms: a rectifier rectifies); with capacitors too, a diode behaves as its tangent at that point.
+
 Capacitors: their voltages are the state, stepped from the last evaluated time to the asked one by backward
 Euler (each capacitor a conductance C/h with a current C/h·v_prev), the sources averaged over each step (exact
 for PWM). Steps are about tau/40 long, end at every frame change (partial steps use halvings of the step, so
@@ -58,6 +64,7 @@ class Topology:
     membership: dict[int, int]
     resistors: list[tuple[int, int, float]]
     capacitors: list[tuple[int, int, float]]
+    diodes: list[tuple[int, int, float, float]] = field(default_factory=list)  # anode, cathode, Is, emission
     tau: float = field(init=False)
 
     def __post_init__(self) -> None:
@@ -110,6 +117,8 @@ def sources_circuit(
     for a, b, ohms in topo.resistors:
         if key(a) != key(b):
             circuit.resistor(key(a), key(b), ohms)
+    for a, k, saturation, emission in topo.diodes:
+        circuit.diode(key(a), key(k), saturation, emission)
     for index, (drive, node_id) in enumerate(zip(frame.pins, GPIO_PIN_NODES, strict=True)):
         if drive.output:
             if drive.pwm is not None and mean:
@@ -143,6 +152,12 @@ class LinearModel:
             power[frame.wave.channel] = 0.0
         quiet = replace(frame, power=tuple(power), wave=None, pins=pins)
         self.caps = [(key(a), key(b), g) for (a, b, _), g in zip(topo.capacitors, conductances, strict=True)]
+        self.diodes: list[tuple[object, object, float, float]] = []
+        if topo.diodes:  # linearised at the DC operating point (module docstring)
+            operating = sources_circuit(frame, frame.t, frame.t, mean=True)
+            self.diodes = operating.companions(operating.solve())
+        self.exact = bool(topo.diodes) and not topo.capacitors and (frame.wave is not None or bool(self.pwm_pins))
+        self._moment: tuple[float, dict[Key, float | None]] | None = None
         self.base = self._solve(quiet, None, None)
         self.wave = None if frame.wave is None else self._solve(quiet, ("wave", frame.wave.channel), None)
         self.pwm = [self._solve(quiet, ("pin", i), None) for i in self.pwm_pins]
@@ -155,6 +170,11 @@ class LinearModel:
 
     def _solve(self, quiet: Frame, unit: tuple[str, int] | None, held: int | None) -> dict[Key, float | None]:
         circuit = sources_circuit(quiet, quiet.t, quiet.t, unit=unit)
+        circuit.diodes.clear()
+        for ka, kk, g, amps in self.diodes:
+            circuit.resistor(ka, kk, 1.0 / g)
+            if unit is None:
+                circuit.inject(kk, ka, amps)  # the companion's constant part belongs to the base solution
         for j, (ka, kb, g) in enumerate(self.caps):
             if ka != kb:
                 circuit.resistor(ka, kb, 1.0 / g)
@@ -178,6 +198,10 @@ class LinearModel:
         return wave, volts
 
     def voltage(self, node: int, t: float, caps: list[float]) -> float | None:
+        if self.exact:  # diodes with time-varying sources: the nonlinear circuit at this moment
+            if self._moment is None or self._moment[0] != t:
+                self._moment = (t, sources_circuit(self.frame, t, t).solve())
+            return self._moment[1].get(self.key(node))
         k = self.key(node)
         volts = self.base.get(k)
         if volts is None:

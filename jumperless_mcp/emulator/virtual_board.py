@@ -28,7 +28,7 @@ from jumperless_mcp.emulator.backchannel_port import BackchannelPort
 from jumperless_mcp.emulator.board import BoardModel, ProbeInput
 from jumperless_mcp.emulator.la_port import LogicAnalyzerPort
 from jumperless_mcp.emulator.main_port import MainPort
-from jumperless_mcp.emulator.parts import Part
+from jumperless_mcp.emulator.parts import Capacitor, Part, Resistor, parse_parts
 from jumperless_mcp.emulator.ports import InputBuffer, IoThread, PtyPort
 from jumperless_mcp.emulator.repl_port import ReplPort
 from jumperless_mcp.emulator.runtime import INTERRUPT, SOFT_RESET, PythonRuntime
@@ -75,11 +75,12 @@ PERSONAS = {
     ),
     "legacy": Persona("legacy", "5.3.2.4", ""),
 }
+PART_VALUE_KEYS = {"resistor": "ohms", "capacitor": "farads"}  # place_part: the value's key in the parts file
 # Personas whose firmware tree has Ser3Backchannel.cpp (the aux port): the fork's src/ and upstream's src/tubes/
 # (the verbs modelled here are the same in both; 5.7.5's tree is not known to have it, so it has none here).
 AUX_PERSONAS = frozenset({"jumperlos", "jumperlos-upstream"})
-
 LINK_ROLES = ("main", "repl", "ser3")  # the udev rules' /dev/jumperless_<role> names this board keeps in link_dir
+
 
 class VirtualBoard:
     def __init__(
@@ -256,6 +257,47 @@ class VirtualBoard:
         the bridge but never routes it (is_connected says yes, get_path_between says None)."""
         with self.model.lock:
             self.model.no_free_path.add(frozenset((a, b)))
+
+    def place_part(
+        self, kind: str, between: tuple[int | str, int | str] | list[int | str], value: object = None,
+        name: str | None = None, **fields: object,
+    ) -> Part:  # fmt: skip
+        """A person pushes a part into the breadboard while the board runs (tests script the bench with this).
+
+        `kind` and the fields are the parts file's (`value` goes under the kind's value key: ohms, farads);
+        the part counts from the next sample on."""
+        entry: dict[str, object] = {"between": list(between), **fields}
+        if value is not None:
+            entry[PART_VALUE_KEYS.get(kind, "value")] = value
+        if name is not None:
+            entry["name"] = name
+        (part,) = parse_parts({kind: [entry]}, source="place_part")
+        with self.model.lock:
+            self._part_list(part).append(part)
+            self.model.time.parts_changed()
+        return part
+
+    def remove_part(self, name: str) -> bool:
+        """A person pulls a placed part (by name) out of the breadboard; False when there is none."""
+        with self.model.lock:
+            part_lists: list[list] = [self.model.parts, self.model.capacitors, *self._other_part_lists()]
+            for part_list in part_lists:
+                for part in [p for p in part_list if p.name == name]:
+                    part_list.remove(part)
+                    self.model.time.parts_changed()
+                    return True
+        return False
+
+    def _part_list(self, part: Part) -> list:
+        lists = {Resistor: self.model.parts, Capacitor: self.model.capacitors}
+        found = lists.get(type(part), getattr(self.model, f"{type(part).__name__.lower()}s", None))
+        if not isinstance(found, list):
+            raise ValueError(f"the board model has no place for a {type(part).__name__}")
+        return found
+
+    def _other_part_lists(self) -> list[list]:
+        """Part lists the model may have beyond resistors and capacitors (diodes)."""
+        return [found for found in (getattr(self.model, "diodes", None),) if isinstance(found, list)]
 
     def oled_text(self) -> str:
         return self.model.oled.text

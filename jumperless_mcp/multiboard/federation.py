@@ -44,6 +44,8 @@ class Federation:
         self._wake = anyio.Event()
         self._announced: tuple[str, ...] | None = None
         self.server_tools = FederationTools(self)
+        # The server's safe-state keeper (serving/safe_shutdown.py) says here whether each member is armed.
+        self.safe_state_status: Callable[[Member], dict[str, Any]] | None = None
         self.directory: ToolDirectory
         self._rebuild()
 
@@ -185,6 +187,8 @@ class Federation:
             entry["tools"] = offered[id(member.tools)]
             if member.name in self._rejected:
                 entry["last_error"] = self._rejected[member.name]
+            if self.safe_state_status is not None:
+                entry["safe_state"] = self.safe_state_status(member)
         return [results[member.name] for member in self.members]
 
 
@@ -206,6 +210,20 @@ _BOARDS_INPUT = {
     "required": [],
     "additionalProperties": False,
 }
+_SAFE_STATE = {
+    "type": "object",
+    "description": "whether this server puts the board in the safe state (rails and DACs 0 V, wavegen and PWM "
+    "off, bridges kept) when the last client leaves, on exit, and after idle_safe_after seconds without a tool "
+    "call while a rail or DAC is energised; absent when the server has no safe state (off)",
+    "properties": {
+        "armed": {"type": "boolean"},
+        "idle_safe_after": {"type": ["number", "null"], "description": "seconds; null: no idle timer"},
+        "idle_left_s": {"type": ["number", "null"], "description": "seconds until the idle check"},
+        "last": {"type": ["string", "null"], "description": "the last time it acted: why, and what it did"},
+        "note": {"type": "string"},
+    },
+    "required": ["armed", "idle_safe_after", "idle_left_s", "last"],
+}
 _BOARD_HEALTH = {
     "type": "object",
     "properties": {
@@ -220,6 +238,7 @@ _BOARD_HEALTH = {
         "latency_ms": {"type": ["number", "null"]},
         "last_error": {"type": ["string", "null"]},
         "tools": {"type": "integer", "description": "tools offered now"},
+        "safe_state": _SAFE_STATE,
     },
     "required": ["name", "prefix", "kind", "selector", "present", "level", "latency_ms", "last_error", "tools"],
 }
@@ -286,6 +305,19 @@ def _boards_text(boards: list[dict[str, Any]]) -> str:
         version = board.get("firmware") or "-"
         lines.append(
             f"{board['name']} ({board['selector']}): {board['level']}, firmware {version}, "
-            f"{board.get('channel') or '-'}, latency {latency}, {where}{error}"
+            f"{board.get('channel') or '-'}, latency {latency}, {where}{error}{_safe_text(board.get('safe_state'))}"
         )
     return "\n".join(lines) or "no boards configured"
+
+
+def _safe_text(safe: dict[str, Any] | None) -> str:
+    if safe is None:
+        return ""
+    if not safe["armed"]:
+        return "; safe state not armed"
+    idle = safe["idle_safe_after"]
+    timer = "no idle timer" if idle is None else f"idle timer {idle:g} s"
+    if safe["idle_left_s"] is not None:
+        timer += f" ({safe['idle_left_s']:g} s left)"
+    last = f", last: {safe['last']}" if safe["last"] else ""
+    return f"; safe state armed, {timer}{last}"

@@ -20,15 +20,18 @@ from typing import Any, Protocol
 
 from mcp import types
 from mcp.server import NotificationOptions, Server, ServerRequestContext
+from mcp.server.request_state import RequestStateBoundary, RequestStateSecurity
 from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
 
 from jumperless_mcp.bench.board import Board
 from jumperless_mcp.multiboard.board_list import SINGLE_NAME, open_bench
 from jumperless_mcp.multiboard.federation import Federation
 from jumperless_mcp.multiboard.members import LocalMember
+from jumperless_mcp.serving.asking import InputRequired, SessionAsker
+from jumperless_mcp.serving.safe_shutdown import safe_keeping
 from jumperless_mcp.serving.stdio_transport import stdio_streams
 from jumperless_mcp.settings.config import Config, ConfigError
-from jumperless_mcp.tooling import deferred
+from jumperless_mcp.tooling import confirm, deferred
 from jumperless_mcp.tooling.tool_directory import ToolDirectory
 from jumperless_mcp.tooling.tool_runner import ToolRunner
 from jumperless_mcp.tooling.tool_spec import ToolSpec
@@ -50,6 +53,9 @@ programmable rails, ADCs, current sensors, GPIO/PWM, a waveform generator, an OL
   with dac_set; dac_get is the setpoint, not a measurement.
 - apply_netlist sets many bridges in one step with a dry run and rollback; snapshot_save/snapshot_restore
   put the board back after an experiment.
+- Calls that energise (a rail or DAC beyond the confirm threshold, a large waveform), wipe (clear_connections,
+  slot_switch, state_set, saving over a slot) or run code may first ask the person to confirm; an error of kind
+  'declined' means they said no and nothing was sent: do not try to get round it.
 - If the tool list shows only tools_search, tools_describe_many and tools_call (discovery mode), find tools
   with tools_search ("measure the voltage on row 12"), read their parameters with tools_describe_many and
   run them with tools_call; the tool names above are the same there.
@@ -161,10 +167,16 @@ def federation_server(catalog: Catalog, environ: Mapping[str, str] | None = None
         tools = meta.tools() if mode is deferred.ListMode.DISCOVERY else catalog.directory.mcp_tools()
         return types.ListToolsResult(tools=tools)
 
-    async def on_call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
-        if meta.handles(params.name):
-            return await meta.call(params.name, params.arguments, ctx.session.report_progress)
-        return await catalog.directory.call(params.name, params.arguments, ctx.session.report_progress)
+    async def on_call_tool(
+        ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
+    ) -> types.CallToolResult | types.InputRequiredResult:
+        with confirm.asking(SessionAsker(ctx, params)):  # a call that energises or wipes asks this client first
+            try:
+                if meta.handles(params.name):
+                    return await meta.call(params.name, params.arguments, ctx.session.report_progress)
+                return await catalog.directory.call(params.name, params.arguments, ctx.session.report_progress)
+            except InputRequired as question:  # a 2026-07-28 client: it sends the call again with the answer
+                return question.result
 
     async def on_initialized(ctx: ServerRequestContext[Any], params: types.NotificationParams) -> None:
         clients.add(ctx.session)
@@ -184,6 +196,8 @@ def federation_server(catalog: Catalog, environ: Mapping[str, str] | None = None
     )
     server.add_notification_handler("notifications/initialized", types.NotificationParams, on_initialized)
     server.listeners = clients
+    # seals the requestState of a confirmation question (serving/asking.py) and binds it to its call
+    server.middleware.append(RequestStateBoundary(RequestStateSecurity.ephemeral(), default_audience=server.name))
     return server
 
 
@@ -206,11 +220,16 @@ async def serve_stdio(
     """Serve every configured board to one MCP client on stdin/stdout."""
     async with open_bench(config, reload=reload, config_path=config_path) as federation:
         server = federation_server(federation)
-        settle_heap()
-        log.info("%d tools offered; waiting for an MCP client on stdin", len(federation.offered_names()))
-        async with stdio_streams() as (read, write):
-            with contextlib.redirect_stdout(sys.stderr):  # stray prints must never reach the wire
-                await server.run(read, write, server.create_initialization_options())
+        async with safe_keeping(federation, config, track_clients=False) as keeper:  # on leaving: below; on exit
+            if keeper is not None:
+                server.middleware.insert(0, keeper)
+            settle_heap()
+            log.info("%d tools offered; waiting for an MCP client on stdin", len(federation.offered_names()))
+            async with stdio_streams() as (read, write):
+                with contextlib.redirect_stdout(sys.stderr):  # stray prints must never reach the wire
+                    await server.run(read, write, server.create_initialization_options())
+            if keeper is not None:
+                await keeper.make_all_safe("the client closed stdin")
 
 
 async def serve_http(
@@ -238,8 +257,11 @@ async def serve_http(
     try:
         async with open_bench(config, reload=reload, config_path=config_path) as federation:
             server = federation_server(federation)
-            settle_heap()
-            await http_serve.serve_http(server, host, port, config.http_token, sock=listener, on_ready=on_ready)
+            async with safe_keeping(federation, config) as keeper:  # safe state when the last session ends, on exit
+                if keeper is not None:
+                    server.middleware.insert(0, keeper)
+                settle_heap()
+                await http_serve.serve_http(server, host, port, config.http_token, sock=listener, on_ready=on_ready)
     finally:
         if sock is None:
             listener.close()

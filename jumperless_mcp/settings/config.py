@@ -14,6 +14,12 @@ Linux), or the path in `JUMPERLESS_CONFIG` / `--config`. Every top-level key has
     parts = ""                 # JUMPERLESS_PARTS: parts file for the virtual board
     http = "127.0.0.1:8765"    # JUMPERLESS_HTTP / --http: serve Streamable HTTP on HOST:PORT instead of stdio
     http_token = "..."         # JUMPERLESS_HTTP_TOKEN: bearer token HTTP clients must send (needed off loopback)
+    confirm = "risky"          # JUMPERLESS_CONFIRM: ask a person first (MCP elicitation): off, risky, all
+    confirm_above_volts = 5.0  # JUMPERLESS_CONFIRM_ABOVE_VOLTS: a rail/DAC set beyond +/- this asks
+    confirm_above_vpp = 5.0    # JUMPERLESS_CONFIRM_ABOVE_VPP: a wavegen amplitude above this asks
+    confirm_mark_tools = false # JUMPERLESS_CONFIRM_MARK_TOOLS: _meta["anthropic/requiresUserInteraction"]
+    safe_state = true          # JUMPERLESS_SAFE_STATE: rails/DACs to 0 V, wavegen and PWM off when the agent leaves
+    idle_safe_after = 1800     # JUMPERLESS_IDLE_SAFE_AFTER: ...and after this many idle seconds if energised (0: never)
 
 Several boards (a federation) are listed in `[boards.NAME]` tables; the file is the only place for them
 besides `--board NAME=SELECTOR` flags, which replace the file's list when given. The schema is in

@@ -15,6 +15,7 @@ from jumperless_mcp.errors import ArgumentError
 
 FIRMWARE_MIN_VOLTS, FIRMWARE_MAX_VOLTS = -8.0, 8.0
 LOG_LEVELS = ("debug", "info", "warning", "error")
+CONFIRM_MODES = ("off", "risky", "all")  # tooling/confirm.py says what each asks about
 HTTP_FORMS = "HOST:PORT or PORT (loopback) with PORT 0-65535 (0: any free port), e.g. 8765, 127.0.0.1:8765, [::1]:8765"
 
 
@@ -52,6 +53,12 @@ class Config:
     parts: str | None = None
     http: str | None = None
     http_token: str | None = field(default=None, repr=False)
+    confirm: str = "risky"  # who asks a person first: off, risky (energise, wipe, run code), all (every change)
+    confirm_above_volts: float = 5.0  # a rail or DAC set beyond +/- this asks (with confirm = risky)
+    confirm_above_vpp: float = 5.0  # a waveform generator amplitude above this (Vpp) asks
+    confirm_mark_tools: bool = False  # mark the tools that may ask with _meta["anthropic/requiresUserInteraction"]
+    safe_state: bool = True  # rails/DACs to 0 V, wavegen and PWM off when the agent leaves (serving/safe_shutdown.py)
+    idle_safe_after: float = 1800.0  # seconds without a tool call, something energised -> safe state; 0 = never
     boards: tuple[BoardEntry, ...] = ()
     # The settings whose value is written in the config file (not overridden by the environment or a flag):
     # a hot reload may loosen a limit only where the file says so (board_list.ReloadGuard).
@@ -70,6 +77,15 @@ class Config:
             raise ConfigError("timeout", f"{self.timeout:g} is not a positive number of seconds", "> 0")
         if self.log_level not in LOG_LEVELS:
             raise ConfigError("log_level", f"unknown level {self.log_level!r}", ", ".join(LOG_LEVELS))
+        if self.confirm not in CONFIRM_MODES:
+            raise ConfigError("confirm", f"unknown mode {self.confirm!r}", ", ".join(CONFIRM_MODES))
+        for key in ("confirm_above_volts", "confirm_above_vpp"):
+            if not getattr(self, key) >= 0:  # a nan fails too
+                raise ConfigError(key, f"{getattr(self, key):g} is not a number of volts >= 0", ">= 0")
+        if not 0 <= self.idle_safe_after < float("inf"):  # a nan fails too
+            raise ConfigError(
+                "idle_safe_after", f"{self.idle_safe_after:g} is not a number of seconds >= 0", ">= 0 (0: never)"
+            )
         self.http_address()  # the format only: http_serve.check_exposure decides who may bind where
         return self
 
@@ -155,7 +171,7 @@ def convert_setting(key: str, value: object, source: str) -> object:
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             raise ValueError(value)
         text = str(value).strip()
-        return text.lower() if key == "log_level" else (text or None)
+        return text.lower() if key in ("log_level", "confirm") else (text or None)
     except (TypeError, ValueError):
         allowed = "true, false" if "bool" in kind else "a number" if "float" in kind else "text"
         shown = "****" if key == "http_token" else repr(value)

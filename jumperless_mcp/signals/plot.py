@@ -199,3 +199,58 @@ def _legend(draw: ImageDraw.ImageDraw, box, traces: Sequence[Trace], small) -> N
         y = y0 + 16 + 16 * row
         draw.line([(left + 6, y), (left + 24, y)], fill=COLOURS[index % len(COLOURS)], width=3)
         draw.text((left + 28, y), text, fill=AXIS, font=small, anchor="lm")
+
+
+def render_xy_png(
+    xs: Sequence[float],
+    ys: Sequence[float],
+    *,
+    x_label: str,
+    y_unit: str,
+    title: str = "",
+    fit: tuple[float, float] | None = None,
+    width: int = 900,
+    height: int = 500,
+) -> bytes:
+    """Points (x, y) joined in order, each marked, with an optional fitted line y = slope * x + intercept
+    (an I-V curve: volts across, amps through). Amps show as mA (UNIT_SCALE)."""
+    width, height = min(max(width, 320), MAX_WIDTH), min(max(height, 200), MAX_HEIGHT)
+    image = Image.new("RGB", (width, height), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    font, small = ImageFont.load_default(13), ImageFont.load_default(11)
+    box = (70, 34, width - 20, height - 50)
+    x0, y0, x1, y1 = box
+    finite = [(x, y) for x, y in zip(xs, ys, strict=False) if math.isfinite(x) and math.isfinite(y)]
+    factor, shown = UNIT_SCALE.get(y_unit, (1.0, y_unit))
+    xlo, xhi = _padded(min((x for x, _ in finite), default=0.0), max((x for x, _ in finite), default=1.0))
+    scaled = [y * factor for _, y in finite]
+    ylo, yhi = _padded(min(scaled, default=0.0), max(scaled, default=1.0))
+    for tick in nice_ticks(xlo, xhi, 8):
+        x = x0 + (tick - xlo) / (xhi - xlo) * (x1 - x0)
+        draw.line([(x, y0), (x, y1)], fill=GRID)
+        draw.text((x, y1 + 6), _label(tick), fill=AXIS, font=small, anchor="ma")
+    draw.text(((x0 + x1) / 2, y1 + 24), x_label, fill=AXIS, font=font, anchor="ma")
+    _value_axis(draw, box, ylo, yhi, shown, 0, small, font, grid=True)
+
+    def at(x: float, y: float) -> tuple[int, int]:
+        return round(x0 + (x - xlo) / (xhi - xlo) * (x1 - x0)), round(y1 - (y * factor - ylo) / (yhi - ylo) * (y1 - y0))
+
+    if fit is not None:
+        slope, intercept = fit
+        left, right = xlo, xhi
+        if slope:  # only the part of the line inside the plot's value range
+            ends = sorted(((ylo / factor - intercept) / slope, (yhi / factor - intercept) / slope))
+            left, right = max(left, ends[0]), min(right, ends[1])
+        if left < right:
+            draw.line([at(left, slope * left + intercept), at(right, slope * right + intercept)], fill=COLOURS[1])
+    points = [at(x, y) for x, y in finite]
+    if len(points) > 1:
+        draw.line(points, fill=COLOURS[0], width=2)
+    for px, py in points:
+        draw.ellipse((px - 3, py - 3, px + 3, py + 3), outline=COLOURS[0], fill=COLOURS[0])
+    draw.rectangle(box, outline=AXIS)
+    if title:
+        draw.text((width / 2, 6), title, fill=AXIS, font=font, anchor="ma")
+    buffer = io.BytesIO()
+    image.quantize(colors=32, method=Image.Quantize.FASTOCTREE).save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()

@@ -9,6 +9,9 @@ such as the TypeScript SDK's checks it against the tool's output schema and reje
 its details go in `_meta["jumperless/error"]` and its text says `<kind>: <message>`. A success result is
 checked against the tool's output schema before it leaves, so a reading the schema cannot hold (nan) is
 an error the agent can read, not a result its client throws away.
+
+A call that needs a person's yes (its spec's `confirm` rule, tooling/confirm.py) is asked after its arguments
+are checked and before anything is sent; a no is an error of kind 'declined' (`sent_to_board` false).
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ import json
 import logging
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import jsonschema
@@ -30,6 +33,7 @@ from mcp import types
 from firmware_api.errors import FirmwareError, NonFiniteReading, UnsupportedByFirmware
 from firmware_api.versions import Family
 from jumperless_mcp.errors import ArgumentError, ConnectionProblem, ForbiddenConnection, JumperlessError
+from jumperless_mcp.tooling import confirm
 from jumperless_mcp.tooling.tool_context import Progress, ToolContext
 from jumperless_mcp.tooling.tool_spec import Pictured, ToolSpec
 
@@ -37,6 +41,7 @@ log = logging.getLogger("jumperless_mcp.tools")
 SUBSYSTEM_META = "jumperless/subsystem"
 ERROR_META = "jumperless/error"  # an error result's details: {error, kind, retryable, ...}
 PROGRESS_INTERVAL = 1.0  # seconds between progress notifications while a tool waits on a person
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,10 @@ class ToolRunner:
         return [spec for spec in self._specs.values() if self.unavailable_reason(spec) is None]
 
     def mcp_tool(self, spec: ToolSpec) -> types.Tool:
+        meta: dict[str, Any] = {SUBSYSTEM_META: spec.subsystem}  # kept by a federating server's search
+        config = self.context.config
+        if config.confirm_mark_tools and confirm.may_ask(spec, config.confirm):
+            meta[confirm.REQUIRES_INTERACTION_META] = True
         return types.Tool(
             name=spec.name,
             title=spec.name.replace("_", " ").capitalize(),
@@ -138,7 +147,7 @@ class ToolRunner:
                 idempotent_hint=spec.idempotent,
                 open_world_hint=spec.open_world,
             ),
-            meta={SUBSYSTEM_META: spec.subsystem},  # kept by a federating server's search
+            meta=meta,
         )
 
     def mcp_tools(self) -> list[types.Tool]:
@@ -156,6 +165,7 @@ class ToolRunner:
             if reason is not None:
                 raise ToolFailure(reason, "unavailable")
             args = self.check(spec, arguments or {})
+            await self._confirmed(spec, args)
             result = await self._run(spec, args, progress)
             pngs: tuple[bytes, ...] = ()
             if isinstance(result, Pictured):
@@ -217,12 +227,42 @@ class ToolRunner:
             allowed = param.allowed
         return invalid_argument(key, message, allowed)
 
+    async def _confirmed(self, spec: ToolSpec, args: dict[str, Any]) -> None:
+        """Ask the person when this call needs it (tooling/confirm.py); a no leaves the board untouched.
+
+        The asker may instead end the request (a 2026-07-28 client gets the question as an `input_required`
+        result and sends the call again with the answer); that exception passes through.
+        """
+        asker = confirm.current_asker()
+        if asker is None or not asker.can_ask():
+            return  # a client that cannot answer forms: the call runs as it always did (annotations only)
+        action = await self._translated(spec, confirm.action_for(spec, self.context, args))
+        if action is None:
+            return
+        answer = await asker.ask(spec.name, action)
+        if answer is confirm.Answer.UNSUPPORTED:
+            log.debug("tool %s: the client cannot be asked to confirm %r; running it", spec.name, action)
+            return
+        log.info("tool %s: the person answered %s to %r", spec.name, answer.value, action)
+        if answer is not confirm.Answer.ACCEPT:
+            said = "cancelled the question" if answer is confirm.Answer.CANCEL else "declined"
+            raise ToolFailure(
+                f"the person {said}: {action}; nothing was sent to the board",
+                "declined",
+                False,
+                {"action": action, "answer": answer.value, "sent_to_board": False},
+            )
+
     async def _run(self, spec: ToolSpec, args: dict[str, Any], progress: Progress | None) -> dict[str, Any] | Pictured:
         context = self.context if progress is None else dataclasses.replace(self.context, progress=progress)
+        if spec.blocking and progress is not None:
+            return await self._translated(spec, _with_ticker(spec, args, context, progress))
+        return await self._translated(spec, spec.run(context, args))
+
+    async def _translated(self, spec: ToolSpec, work: Awaitable[T]) -> T:
+        """Await a tool's work on the board, every failure turned into the ToolFailure that describes it."""
         try:
-            if spec.blocking and progress is not None:
-                return await _with_ticker(spec, args, context, progress)
-            return await spec.run(context, args)
+            return await work
         except ToolFailure:
             raise
         except ForbiddenConnection as exc:

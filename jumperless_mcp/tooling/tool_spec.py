@@ -22,6 +22,7 @@ from firmware_api.versions import Family, FirmwareVersion
 from jumperless_mcp.tooling.values import to_json
 
 if TYPE_CHECKING:
+    from jumperless_mcp.tooling.confirm import Rule
     from jumperless_mcp.tooling.tool_context import ToolContext
 
 
@@ -81,12 +82,16 @@ class ToolSpec:
     optional_output: tuple[str, ...] = ()  # output keys that may be absent
     since: FirmwareVersion | None = None  # first firmware version that can serve it (catalog Function.since)
     until: FirmwareVersion | None = None  # first firmware version that no longer can (catalog Function.until)
+    # the action in words when a call needs a person's yes first (energises, wipes, runs code); tooling/confirm.py
+    confirm: Rule | None = None
 
     def __post_init__(self) -> None:
         if not TOOL_NAME.match(self.name):
             raise ValueError(f"tool name {self.name!r} must match {TOOL_NAME.pattern}")
         if self.destructive and not self.mutates:
             raise ValueError(f"{self.name}: a destructive tool must be marked mutating")
+        if self.confirm is not None and not self.mutates:
+            raise ValueError(f"{self.name}: only a tool that changes the board asks for confirmation")
 
     def input_schema(self, min_volts: float = -8.0, max_volts: float = 8.0) -> dict[str, Any]:
         return {
@@ -281,6 +286,7 @@ def firmware_tool(
     idempotent: bool = True,
     open_world: bool = False,
     text: Callable[[dict[str, Any]], str] | None = None,
+    confirm: Rule | None = None,
 ) -> ToolSpec:
     """A tool that is exactly one firmware function: parameters, checks and parsing from the catalog."""
     entry = _entry(function)
@@ -314,6 +320,7 @@ def firmware_tool(
         open_world=open_world,
         families=_families(function),
         blocking=blocking,
+        confirm=confirm,
         **firmware_range(function),
     )
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from jumperless_mcp.tooling.tool_spec import ToolSpec
 from jumperless_mcp.tools import (
+    bench_build,
     capture,
     connections,
     digital,
     files,
     leds,
     logic_analyzer,
+    measure,
     oled,
     pictures,
     power,
@@ -36,6 +38,8 @@ SUBSYSTEMS = (
     logic_analyzer,
     pictures,
     capture,
+    bench_build,
+    measure,
 )
 ALL_TOOLS: tuple[ToolSpec, ...] = tuple(spec for module in SUBSYSTEMS for spec in module.TOOLS)
 

@@ -9,6 +9,7 @@ from firmware_api.versions import Family
 from jumperless_mcp.bench import netlist
 from jumperless_mcp.bench.board import ConnectionResult, connect_step
 from jumperless_mcp.errors import ForbiddenConnection
+from jumperless_mcp.tooling import confirm
 from jumperless_mcp.tooling.tool_context import ToolContext
 from jumperless_mcp.tooling.tool_runner import ToolFailure
 from jumperless_mcp.tooling.tool_spec import (
@@ -119,6 +120,20 @@ def _netlist_text(result: dict[str, Any]) -> str:
         volts = f" {net['voltage']:.3f} V" if isinstance(net.get("voltage"), (int, float)) else ""
         lines.append(f"net {net['number']} {net['name']}{volts}: {', '.join(net['nodes'])}")
     return "\n".join(lines) or "no nets"
+
+
+async def _apply_confirm(ctx: ToolContext, args: dict[str, Any]) -> str | None:
+    """A replace that removes bridges wipes them: the person confirms the removals (a read, nothing sent)."""
+    if args["mode"] != "replace" or args["dry_run"]:
+        return None
+    wanted = netlist.parse_bridges(args["bridges"])
+    current = await netlist.read_bridges(ctx.board)
+    plan = netlist.plan(current, wanted, await ctx.board._family(), replace=True)
+    if not plan.remove:
+        return None
+    removed = plan.report()["remove"]
+    shown = ", ".join(f"{a}-{b}" for a, b in removed[:8]) + (", ..." if len(removed) > 8 else "")
+    return f"replace the board's bridges: remove {len(removed)} ({shown}) and add {len(plan.add)}"
 
 
 async def _apply(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
@@ -235,6 +250,7 @@ TOOLS: list[ToolSpec] = [
         text=lambda r: f"removed {r['removed']} bridge(s); {r['remaining']} remain",
         mutates=True,
         destructive=True,
+        confirm=confirm.always(lambda args: "remove every bridge on the board (clear all connections)"),
     ),
     firmware_tool(
         "is_connected",
@@ -293,6 +309,7 @@ TOOLS: list[ToolSpec] = [
         run=_apply,
         mutates=True,
         destructive=True,
+        confirm=_apply_confirm,
     ),
     firmware_tool(
         "get_path_between",

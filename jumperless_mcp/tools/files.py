@@ -8,6 +8,7 @@ from firmware_api.calls import build_call
 from firmware_api.errors import FirmwareOSError
 from jumperless_mcp.bench.steps import statement
 from jumperless_mcp.errors import ArgumentError
+from jumperless_mcp.tooling import confirm
 from jumperless_mcp.tooling.tool_context import ToolContext
 from jumperless_mcp.tooling.tool_runner import ToolFailure
 from jumperless_mcp.tooling.tool_spec import BOOLEAN, INTEGER, STRING, Param, ToolSpec
@@ -133,6 +134,12 @@ async def _check_fits_channel(ctx: ToolContext, path: str, text: str) -> None:
         )
 
 
+def _write_words(args: dict[str, Any]) -> str:
+    text: str = args["text"]
+    shown = text if len(text) <= 300 else text[:300] + f"... ({len(text) - 300} more characters)"
+    return f"write {len(text)} characters to the board file {args['path']!r}, replacing it if it exists:\n{shown}"
+
+
 TOOLS: list[ToolSpec] = [
     ToolSpec(
         name="fs_list",
@@ -203,5 +210,6 @@ TOOLS: list[ToolSpec] = [
         text=lambda r: f"wrote {r['bytes']} bytes to {r['path']}" + (" (verified)" if r["verified"] else ""),
         mutates=True,
         destructive=True,
+        confirm=confirm.always(_write_words),
     ),
 ]

@@ -9,6 +9,7 @@ from firmware_api import nodes
 from firmware_api.calls import DAC_CHANNEL_NAMES, coerce
 from firmware_api.catalog import by_name
 from firmware_api.versions import Family, FirmwareVersion
+from jumperless_mcp.tooling import confirm
 from jumperless_mcp.tooling.tool_context import ToolContext
 from jumperless_mcp.tooling.tool_runner import ToolFailure
 from jumperless_mcp.tooling.tool_spec import (
@@ -41,6 +42,15 @@ async def _dac_set(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
         batch.dac_set(args["channel"], args["voltage"], args["save"])
         setpoint = batch.dac_get(args["channel"])
     return {"channel": _channel_name(args["channel"]), "voltage": setpoint.value, "saved": args["save"]}
+
+
+async def _dac_set_confirm(ctx: ToolContext, args: dict[str, Any]) -> str | None:
+    """Energising: a setpoint beyond the confirm_above_volts setting asks the person first."""
+    volts = float(args["voltage"])
+    if not confirm.beyond_volts(volts, ctx):
+        return None
+    saved = " and save it" if args["save"] else ""
+    return f"set {_channel_name(args['channel'])} to {volts:g} V{saved}"
 
 
 async def _dac_get(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
@@ -118,6 +128,7 @@ TOOLS: list[ToolSpec] = [
         run=_dac_set,
         text=lambda r: f"{r['channel']} set to {r['voltage']:g} V",
         mutates=True,
+        confirm=_dac_set_confirm,
     ),
     ToolSpec(
         name="dac_get",

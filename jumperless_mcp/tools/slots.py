@@ -119,6 +119,43 @@ async def _slot_switch(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]
     }
 
 
+async def _slot_switch_confirm(ctx: ToolContext, args: dict[str, Any]) -> str | None:
+    """Loading another slot replaces the board's bridges (and on JumperlOS its rail and DAC voltages)."""
+    current = await ctx.board.CURRENT_SLOT()
+    if current == args["slot"]:
+        return None  # the firmware changes nothing
+    power = " and rail/DAC voltages" if ctx.board.family is Family.JUMPERLOS else ""
+    return f"load slot {args['slot']}: its saved bridges{power} replace what is on the board (now slot {current})"
+
+
+async def _slot_save_confirm(ctx: ToolContext, args: dict[str, Any]) -> str | None:
+    """Saving over a slot file that holds bridges wipes them; an empty or missing slot file asks nothing."""
+    family = await ctx.board._family()
+    slot = args["slot"] if "slot" in args else await ctx.board.CURRENT_SLOT()
+    if not 0 <= slot < NUM_SLOTS:
+        return None
+    text = await ctx.board.fs_read(slot_path(family, slot))  # not a string when the file is missing
+    if not isinstance(text, str):
+        return None
+    count = _bridge_count(family, text)
+    if count == 0:
+        return None
+    held = "saved bridges" if count is None else f"{count} saved bridge(s)"
+    return f"overwrite slot {slot}, which holds {held}, with what is on the board now"
+
+
+async def _state_set_confirm(ctx: ToolContext, args: dict[str, Any]) -> str | None:
+    document = _state_document(args["state"])
+    sections = [section for section in snapshots.STATE_SECTIONS if section in document]
+    power = ", ".join(f"{name} {volts:g} V" for name, volts in snapshots.state_power(document).items())
+    words = f"set the board state ({', '.join(sections)})"
+    if power:
+        words += f" with power {power}"
+    if args["clear_first"]:
+        words += "; every connection is removed first"
+    return words
+
+
 async def _slot_save(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     if ctx.memory.core2_paused:
         raise ToolFailure(
@@ -365,6 +402,7 @@ TOOLS: list[ToolSpec] = [
         text=lambda r: f"slot {r['slot']} loaded (was {r['previous']}): {r['count']} bridge(s)",
         mutates=True,
         destructive=True,
+        confirm=_slot_switch_confirm,
     ),
     ToolSpec(
         name="slot_save",
@@ -381,6 +419,7 @@ TOOLS: list[ToolSpec] = [
         text=lambda r: f"saved to slot {r['slot']} ({r['file']})",
         mutates=True,
         destructive=True,
+        confirm=_slot_save_confirm,
     ),
     ToolSpec(
         name="slot_discard",
@@ -436,6 +475,7 @@ TOOLS: list[ToolSpec] = [
         mutates=True,
         destructive=True,
         families=Family.JUMPERLOS,
+        confirm=_state_set_confirm,
     ),
     ToolSpec(
         name="snapshot_save",

@@ -9,6 +9,7 @@ from typing import Any
 from firmware_api import nodes
 from firmware_api.versions import Family
 from jumperless_mcp.errors import ArgumentError, ConnectionProblem
+from jumperless_mcp.tooling import confirm
 from jumperless_mcp.tooling.tool_context import ToolContext
 from jumperless_mcp.tooling.tool_runner import ToolFailure
 from jumperless_mcp.tooling.tool_spec import BOOLEAN, INTEGER, STRING, Param, ToolSpec, boolean, choice, number
@@ -224,6 +225,14 @@ PAUSE_NOTE = (
     "core2_resume. Never save a slot while it is paused (the firmware deadlocks; slot_save refuses while paused)."
 )
 
+
+def _exec_words(args: dict[str, Any]) -> str:
+    """The code to run, shown whole when short (the person should see what will run)."""
+    code: str = args["code"]
+    shown = code if len(code) <= 600 else code[:600] + f"\n... ({len(code) - 600} more characters)"
+    return f"run this MicroPython on the board (timeout {args['timeout']:g} s):\n{shown}"
+
+
 TOOLS: list[ToolSpec] = [
     ToolSpec(
         name="board_info",
@@ -413,5 +422,6 @@ TOOLS: list[ToolSpec] = [
         destructive=True,
         idempotent=False,
         gate="python",
+        confirm=confirm.always(_exec_words),
     ),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from firmware_api.calls import DAC_CHANNEL_NAMES
+from jumperless_mcp.tooling import confirm
 from jumperless_mcp.tooling.tool_context import ToolContext
 from jumperless_mcp.tooling.tool_runner import ToolFailure
 from jumperless_mcp.tooling.tool_spec import (
@@ -95,6 +96,45 @@ async def _read_status(ctx: ToolContext) -> dict[str, Any]:
     async with ctx.board.batch() as batch:
         pending = _batch_status(batch)
     return _status(pending)
+
+
+def _energising(ctx: ToolContext, amplitude: float, offset: float) -> bool:
+    """Above the confirm_above_vpp amplitude, or a peak beyond confirm_above_volts (as for dac_set)."""
+    low, high = _swing(amplitude, offset)
+    return confirm.above_vpp(amplitude, ctx) or confirm.beyond_volts(max(abs(low), abs(high)), ctx)
+
+
+def _wave_words(status: dict[str, Any], amplitude: float, offset: float) -> str:
+    low, high = _swing(amplitude, offset)
+    return (
+        f"a {status['wave']} wave of {amplitude:g} Vpp around {offset:g} V at {status['frequency']:g} Hz on "
+        f"{status['output']} (swinging {low:.3f} to {high:.3f} V)"
+    )
+
+
+async def _start_confirm(ctx: ToolContext, args: dict[str, Any]) -> str | None:
+    """Starting a large waveform energises its output: the person confirms (one read, nothing sent)."""
+    status = await _read_status(ctx)
+    if status["running"] or not _energising(ctx, status["amplitude"], status["offset"]):
+        return None
+    return "start " + _wave_words(status, status["amplitude"], status["offset"])
+
+
+async def _configure_confirm(ctx: ToolContext, args: dict[str, Any]) -> str | None:
+    """A running wavegen changes at once: a large new amplitude or offset asks first."""
+    amplitude, offset = args.get("amplitude"), args.get("offset")
+    large = (amplitude is not None and confirm.above_vpp(amplitude, ctx)) or (
+        offset is not None and confirm.beyond_volts(offset, ctx)
+    )
+    if amplitude is not None and offset is not None:
+        large = _energising(ctx, amplitude, offset)
+    if not large:  # decided without a round trip
+        return None
+    status = await _read_status(ctx)
+    amplitude, offset = args.get("amplitude", status["amplitude"]), args.get("offset", status["offset"])
+    if not status["running"] or not _energising(ctx, amplitude, offset):
+        return None
+    return "change the running waveform at once to " + _wave_words(status, amplitude, offset)
 
 
 async def _configure(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
@@ -224,6 +264,7 @@ TOOLS: list[ToolSpec] = [
         run=_configure,
         text=_status_text,
         mutates=True,
+        confirm=_configure_confirm,
     ),
     ToolSpec(
         name="wavegen_sweep",
@@ -254,6 +295,7 @@ TOOLS: list[ToolSpec] = [
         run=_start,
         text=_status_text,
         mutates=True,
+        confirm=_start_confirm,
     ),
     ToolSpec(
         name="wavegen_stop",
