@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
 
 from firmware_api import nodes
 from firmware_api.catalog import by_name
 from firmware_api.errors import ArgumentError, FirmwareError, UnsupportedByFirmware
-from firmware_api.versions import FirmwareVersion
 from jumperless_mcp.bench import measure_analysis as analysis
-from jumperless_mcp.bench.measure_fixture import ADCS, DACS, Changes, Fixture, MeasureError
+from jumperless_mcp.bench.measure_fixture import ADCS, DACS, Changes, Fixture, MeasureError, MeasuringBoard
 from jumperless_mcp.signals.plot import render_xy_png
 
 __all__ = [
@@ -62,20 +61,6 @@ MAX_SWEEP_STEPS = 201
 GROUND_NODES = frozenset({nodes.GND, nodes.TOP_RAIL_GND, nodes.BOTTOM_RAIL_GND})
 PART_NODES = frozenset([*nodes.ROWS, *range(69, 94)])  # rows and Nano header pins: where a part's leg can be
 IDENTIFY = by_name().get("part_identify", ())
-
-
-class _Board(Protocol):
-    """What the measurement methods need of `Board` (this mixin must not import bench/board.py)."""
-
-    async def _firmware(self) -> FirmwareVersion: ...
-
-    async def call(self, name: str, /, *args: object, timeout: float | None = None, **kwargs: object) -> Any: ...
-
-    async def connect(self, node1: int | str, node2: int | str, **options: Any) -> Any: ...
-
-    async def disconnect(self, node1: int | str, node2: int | str = -1, **options: Any) -> Any: ...
-
-    def batch(self) -> Any: ...
 
 
 # --- results ---------------------------------------------------------------------------------------------
@@ -199,7 +184,7 @@ class MeasureMethods:
     """Mixed into `Board`."""
 
     async def measure(
-        self: _Board, node: int | str, *, samples: int = 16, settle: float = 0.05, adc: int | None = None
+        self: MeasuringBoard, node: int | str, *, samples: int = 16, settle: float = 0.05, adc: int | None = None
     ) -> VoltageReading:
         """A node's voltage: bridged to a free ADC, `settle` s, `samples` readings, unbridged."""
         node_id = _node("node", node)
@@ -234,7 +219,7 @@ class MeasureMethods:
         )
 
     async def measure_resistance(
-        self: _Board, a: int | str, b: int | str, *, max_volts: float | None = None
+        self: MeasuringBoard, a: int | str, b: int | str, *, max_volts: float | None = None
     ) -> ResistanceReading:
         """Resistance between nodes a and b by the Kelvin fixture and the voltage ladder (module docstring)."""
         top = DEFAULT_MAX_VOLTS if max_volts is None else max_volts
@@ -252,7 +237,7 @@ class MeasureMethods:
         return _resistance(a_id, b_id, points, ladder[-1], fx.changes())
 
     async def continuity(
-        self: _Board,
+        self: MeasuringBoard,
         a: int | str,
         b: int | str,
         *,
@@ -266,7 +251,7 @@ class MeasureMethods:
         return ContinuityResult(reading.a, reading.b, connected, reading.ohms, threshold_ohms, reading)
 
     async def diode_test(
-        self: _Board, a: int | str, b: int | str, *, max_volts: float = DIODE_MAX_VOLTS
+        self: MeasuringBoard, a: int | str, b: int | str, *, max_volts: float = DIODE_MAX_VOLTS
     ) -> DiodeResult:
         """A diode between a and b: forward voltage at ~1 mA and which end is the anode.
 
@@ -293,7 +278,7 @@ class MeasureMethods:
         return _diode(a_id, b_id, found, points, max_volts, fx.changes())
 
     async def iv_sweep(
-        self: _Board,
+        self: MeasuringBoard,
         a: int | str,
         b: int | str,
         *,
@@ -327,7 +312,7 @@ class MeasureMethods:
         fit = analysis.line_fit([p.volts for p in points], [p.amps for p in points])
         return IVSweep(_name(a_id), _name(b_id), tuple(points), fit, note, fx.changes())
 
-    async def net_currents(self: _Board) -> dict[str, Any]:
+    async def net_currents(self: MeasuringBoard) -> dict[str, Any]:
         """The firmware's background scan: each net's dominant current and each path's current (JumperlOS
         with the scan, upstream 5.7.5 and later). Reads only."""
         firmware = await self._firmware()
@@ -352,7 +337,12 @@ class MeasureMethods:
         }
 
     async def identify_part(
-        self: _Board, a: int | str, b: int | str, *, use_firmware: bool = True, max_volts: float = DEFAULT_MAX_VOLTS
+        self: MeasuringBoard,
+        a: int | str,
+        b: int | str,
+        *,
+        use_firmware: bool = True,
+        max_volts: float = DEFAULT_MAX_VOLTS,
     ) -> PartIdentity:
         """What sits between a and b: the firmware's part_identify where it has one (upstream 5.7.11+, rows
         only), else host tests (diode test, then resistance): short, resistor with value, diode with
@@ -389,7 +379,7 @@ class _Wiring:
     adc_b: int | None  # None when b is ground itself
 
 
-async def _wire(board: _Board, fx: Fixture, a: int, b: int) -> _Wiring:
+async def _wire(board: MeasuringBoard, fx: Fixture, a: int, b: int) -> _Wiring:
     """DAC -> ISENSE_PLUS, ISENSE_MINUS -> a, b -> GND, an ADC on a and one on b; the DAC at 0 V first."""
     fx.check_ina_free()
     dac = fx.free_dac()
@@ -405,7 +395,7 @@ async def _wire(board: _Board, fx: Fixture, a: int, b: int) -> _Wiring:
     return _Wiring(dac, adcs[0], None if grounded else adcs[1])
 
 
-async def _step(board: _Board, fx: Fixture, wiring: _Wiring, volts: float, settle: float = SETTLE) -> Point:
+async def _step(board: MeasuringBoard, fx: Fixture, wiring: _Wiring, volts: float, settle: float = SETTLE) -> Point:
     """The DAC at `volts`, then SAMPLES readings of each ADC and of INA0, averaged."""
     batch = board.batch()
     batch.call("dac_set", wiring.dac, volts, False)
@@ -430,7 +420,7 @@ def _symmetric(forward: Point, backward: Point) -> bool:
 
 
 async def _steps(
-    board: _Board, fx: Fixture, wiring: _Wiring, levels: tuple[float, ...], samples: int = SAMPLES
+    board: MeasuringBoard, fx: Fixture, wiring: _Wiring, levels: tuple[float, ...], samples: int = SAMPLES
 ) -> list[Point]:
     """Several DAC levels read in one round trip, no settle time (DC parts only: the diode test)."""
     batch = board.batch()
@@ -530,7 +520,7 @@ def _volts_at(amps: float, points: list[Point]) -> float:
     return abs(last.volts)
 
 
-async def _identify_on_host(board: _Board, a: int, b: int, max_volts: float, notes: list[str]) -> PartIdentity:
+async def _identify_on_host(board: MeasuringBoard, a: int, b: int, max_volts: float, notes: list[str]) -> PartIdentity:
     diode = await MeasureMethods.diode_test(board, a, b, max_volts=min(max_volts, DIODE_MAX_VOLTS))  # type: ignore[arg-type]
     how = "host tests"
     if diode.found:

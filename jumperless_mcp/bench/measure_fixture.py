@@ -36,8 +36,8 @@ class MeasureError(JumperlessError):
     restored."""
 
 
-class _Board(Protocol):
-    """What the fixture needs of `Board` (this module must not import bench/board.py)."""
+class MeasuringBoard(Protocol):
+    """What the measurements and their fixture need of `Board` (bench mixins must not import bench/board.py)."""
 
     async def _firmware(self) -> FirmwareVersion: ...
 
@@ -68,7 +68,7 @@ class Changes:
 
 @dataclass
 class Fixture:
-    board: _Board
+    board: MeasuringBoard
     bridges: list[tuple[int, int]] = field(default_factory=list)  # every bridge on the board at the start
     added: list[tuple[int, int]] = field(default_factory=list)  # still to remove
     made: list[tuple[int, int]] = field(default_factory=list)  # every bridge this fixture added
@@ -213,7 +213,7 @@ def _pair(a: int, b: int) -> str:
     return f"{nodes.canonical_name(a)}-{nodes.canonical_name(b)}"
 
 
-async def read_bridges(board: _Board) -> list[tuple[int, int]]:
+async def read_bridges(board: MeasuringBoard) -> list[tuple[int, int]]:
     """Every bridge on the board now (one round trip on JumperlOS; the slot file on 5.3.x)."""
     family = (await board._firmware()).family
     if family is Family.JUMPERLOS:
