@@ -50,6 +50,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the tool table (Markdown, as in the README) or the full MCP declarations (--json).",
     )
     tools.add_argument("--json", action="store_true", help="names, descriptions, schemas and annotations as JSON")
+    log_command = commands.add_parser(
+        "log",
+        help="show the audit log of tool calls, or export a session as a bench script",
+        description="Recent tool calls from the audit log (time, board, tool, outcome, duration), as a table or "
+        "JSON; --export-script turns a session's calls into a runnable script using the Board API.",
+    )
+    from jumperless_mcp.serving.audit_view import add_arguments as add_log_arguments
+
+    add_log_arguments(log_command)
+    from jumperless_mcp.doctor.command import add_doctor_parser
+
+    add_doctor_parser(commands)
+    from jumperless_mcp.bench.selftest_command import add_selftest_parser
+
+    add_selftest_parser(commands)
     return parser
 
 
@@ -134,6 +149,21 @@ def add_serve_arguments(parser: argparse.ArgumentParser, default: object) -> Non
         default=default,
         metavar="S",
         help="seconds without a tool call, a rail or DAC energised, before the safe state (default 1800; 0: never)",
+    )
+    parser.add_argument(
+        "--audit-log",
+        action=argparse.BooleanOptionalAction,
+        default=default,
+        help="append every tool call to the audit log (on by default; JUMPERLESS_AUDIT_LOG; see `jumperless-mcp log`)",
+    )
+    parser.add_argument(
+        "--audit-dir", default=default, metavar="DIR", help="the audit log's folder (default: the user log dir)"
+    )
+    parser.add_argument(
+        "--record",
+        default=default,
+        metavar="FILE",
+        help="write every port's serial exchange to FILE (JSON Lines; replay with --port emulator:replay=FILE)",
     )
 
 
@@ -345,6 +375,9 @@ SERVE_SETTINGS = (
     "confirm_mark_tools",
     "safe_state",
     "idle_safe_after",
+    "audit_log",
+    "audit_dir",
+    "record",
 )
 
 
@@ -383,8 +416,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_emulator(args)
     if args.command == "ports":
         return run_ports(args)
+    if args.command == "log":
+        from jumperless_mcp.serving.audit_view import run_log
+
+        return run_log(args)
     if args.command == "tools":
         return run_tools(args)
+    if args.command == "selftest":
+        from jumperless_mcp.bench.selftest_command import run_selftest_command
+
+        return run_selftest_command(args)
+    if args.command == "doctor":
+        from jumperless_mcp.doctor.command import run_doctor
+
+        return run_doctor(args)
     parser.error(f"unknown command {args.command}")
     return 2
 

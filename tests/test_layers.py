@@ -37,15 +37,30 @@ LAYERS: dict[str, tuple[int, str]] = {
     "jumperless_mcp.bench": (3, "`Board`, the bench-script API"),
     "jumperless_mcp.settings": (3, "the config file, environment, flags and board table"),
     "jumperless_mcp.tooling": (4, "how an MCP tool is declared, validated, run and found"),
+    "jumperless_mcp.testing": (4, "the pytest plugin: fixtures and marker for bench tests"),
     "jumperless_mcp.tools": (5, "the MCP tool declarations, one module per subsystem"),
     "jumperless_mcp.multiboard": (6, "several local and remote boards behind one server"),
     "jumperless_mcp.serving": (7, "the MCP server on stdio or HTTP"),
+    "jumperless_mcp.doctor": (7, "`jumperless-mcp doctor`: checks of the machine and the board, read-only"),
     "the top": (8, "`jumperless_mcp/__init__.py` (the public face), `__main__.py`, `cli.py` (the command line)"),
 }
 TOP_MODULES = frozenset({TOP, "jumperless_mcp.__main__", "jumperless_mcp.cli"})
 TOP_FILES = frozenset({"__init__.py", "__main__.py", "cli.py", "errors.py", "version.py", "py.typed"})
 SUBPACKAGES = frozenset(
-    {"link", "signals", "pictures", "bench", "settings", "tooling", "tools", "multiboard", "serving", "emulator"}
+    {
+        "link",
+        "signals",
+        "pictures",
+        "bench",
+        "settings",
+        "tooling",
+        "tools",
+        "multiboard",
+        "serving",
+        "emulator",
+        "doctor",
+        "testing",
+    }
 )
 
 # firmware_api describes the firmware; reading files, ports or the network belongs to the host.

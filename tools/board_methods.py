@@ -10,8 +10,6 @@ inherit its classes only under `typing.TYPE_CHECKING`, so what runs is unchanged
 
 from __future__ import annotations
 
-import argparse
-import difflib
 import inspect
 import sys
 import types
@@ -96,21 +94,7 @@ def render() -> str:
     return "\n".join(out) + "\n"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="fail with a diff if the module is not current")
-    args = parser.parse_args()
-    text = render()
-    current = MODULE.read_text() if MODULE.exists() else ""
-    if args.check:
-        if text == current:
-            return 0
-        diff = difflib.unified_diff(current.splitlines(True), text.splitlines(True), "checked in", "generated")
-        sys.stdout.writelines(diff)
-        return 1
-    MODULE.write_text(text)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    import generated_file  # tools/generated_file.py, beside this script
+
+    sys.exit(generated_file.main(MODULE, render, __doc__))

@@ -16,6 +16,7 @@ is sent; firmware exceptions come back as typed `FirmwareError`s.
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,7 @@ from jumperless_mcp.bench.steps import Step, new_nonce, parse_values, render
 from jumperless_mcp.errors import ArgumentError, ForbiddenConnection, JumperlessError
 from jumperless_mcp.link.session import Health, Session
 from jumperless_mcp.link.targets import Target, TargetSpec
+from jumperless_mcp.link.targets import emulator_options as emulator_options_for
 from jumperless_mcp.link.transport import Reply, clean_text
 
 if TYPE_CHECKING:  # what editors and type checkers see of the methods _make_methods() adds (generated)
@@ -102,17 +104,26 @@ class Board(
         allow_python: bool = False,
         emulator_options: Mapping[str, object] | None = None,
         safe_state: bool = False,
+        parts: object = None,
+        persona: str | None = None,
+        record: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.target = Target(target)
+        self.target = Target(target, record=record)  # record: the serial exchange to a file (link/recording.py)
         self.safe_state = safe_state  # make_safe() on aclose / leaving `async with` (bench/safe_state.py)
         self.eager = eager
         self.allow_python = allow_python
-        self._emulator_options = dict(emulator_options or {})
+        picked = emulator_options_for(self.target, parts=parts, persona=persona)  # virtual board only
+        self._emulator_options = {**(emulator_options or {}), **picked}
         self.session = Session(self.target, timeout=timeout)
 
     @classmethod
     def open(cls, target: TargetSpec = None, **options: Any) -> Board:
-        """`async with Board.open(...) as board:`; no target means `JUMPERLESS_PORT`, else "auto" (see `targets`)."""
+        """`async with Board.open(...) as board:`; no target means `JUMPERLESS_PORT`, else "auto" (see `targets`).
+
+        Options: `timeout`, `eager`, `allow_python`, `safe_state`; for a virtual board (`"emulator"`) also
+        `parts` (a parts TOML path, its dict, or `load_parts(...)`) and `persona` (jumperlos, jumperlos-upstream,
+        jumperlos-5.7.5, legacy).
+        """
         return cls(target, **options)
 
     async def __aenter__(self) -> Board:
@@ -123,6 +134,7 @@ class Board(
         await self.aclose()
 
     async def start(self) -> None:
+        """Start a virtual board and connect (entering `async with` does this; eager=False: the first call)."""
         if self.target.kind == "emulator":
             self.target.start_emulator(**self._emulator_options)
         if self.eager:
@@ -133,6 +145,7 @@ class Board(
                 raise
 
     async def aclose(self) -> None:
+        """Leave the board: the safe state first when opened with safe_state=True; the port and lock are freed."""
         if self.safe_state and self.session.version is not None:
             await leave_safe(self)
         await self.session.close()
@@ -140,10 +153,12 @@ class Board(
     # --- what is connected -----------------------------------------------------------------------
     @property
     def family(self) -> Family | None:
+        """The connected firmware's family: JumperlOS (5.6+) or legacy 5.3.x (None before the first connection)."""
         return self.session.family
 
     @property
     def firmware(self) -> str | None:
+        """The connected firmware's version as text, e.g. "5.7.0.13" (None before the first connection)."""
         return str(self.session.version) if self.session.version else None
 
     @property
@@ -157,6 +172,7 @@ class Board(
         return self.target.virtual_board
 
     def health(self) -> Health:
+        """The session's level (healthy/degraded/down), firmware, channel, ports, latency and last error."""
         return self.session.health()
 
     async def ping(self, timeout: float | None = None) -> Health:
@@ -175,6 +191,7 @@ class Board(
         return Batch(self)
 
     async def run_batch(self, batch: Batch, timeout: float | None = None) -> list[object]:
+        """Send a recorded batch (what `batch.run()` and leaving `async with board.batch()` do)."""
         firmware = await self._firmware()
         steps = [build(firmware) for build in batch._builders]
         results = await self._run(steps, timeout, partial=batch._pending)

@@ -28,6 +28,7 @@ from firmware_api.catalog import by_name
 from firmware_api.errors import ArgumentError, FirmwareError, UnsupportedByFirmware
 from jumperless_mcp.bench import measure_analysis as analysis
 from jumperless_mcp.bench.measure_fixture import ADCS, DACS, Changes, Fixture, MeasureError, MeasuringBoard
+from jumperless_mcp.bench.records import Measurement
 from jumperless_mcp.signals.plot import render_xy_png
 
 __all__ = [
@@ -79,6 +80,11 @@ class VoltageReading:
     units: str = "V"
     changes: Changes = field(default_factory=Changes)
 
+    def record(self, name: str | None = None, **details: Any) -> Measurement:
+        """This reading as a measurement record (bench/records.py): the mean, in volts; `details` sets
+        low, high, board, firmware, note or time."""
+        return Measurement(name or self.node, self.mean, self.units, settle=self.settle, **details)
+
 
 @dataclass(frozen=True)
 class Point:
@@ -108,6 +114,13 @@ class ResistanceReading:
     @property
     def above_range(self) -> bool:
         return self.ohms is None and not self.open
+
+    def record(self, name: str | None = None, **details: Any) -> Measurement:
+        """This reading as a measurement record (bench/records.py): ohms, None when open or above the range
+        (said in its note); `details` sets low, high, board, firmware, note or time."""
+        why = "open" if self.open else f"above {self.range_limit_ohms:g} ohm" if self.above_range else ""
+        details.setdefault("note", self.note or why)
+        return Measurement(name or f"{self.a}-{self.b}", self.ohms, "ohm", settle=SETTLE, **details)
 
 
 @dataclass(frozen=True)

@@ -331,6 +331,13 @@ class VirtualBoard:
         if self._tempdir:
             self._tempdir.cleanup()
 
+    @staticmethod
+    def replay(path: str | Path):  # type: ignore[no-untyped-def]
+        """A board that answers with a recording's replies (emulator/replay.py; start() it)."""
+        from jumperless_mcp.emulator.replay import ReplayBoard
+
+        return ReplayBoard(path)
+
     def __enter__(self) -> VirtualBoard:
         return self.start()
 

@@ -23,6 +23,7 @@ import serial_asyncio_fast
 
 from jumperless_mcp.errors import BoardBusy, BoardDisconnected, BoardNotFound
 from jumperless_mcp.link.port_lock import PortLock
+from jumperless_mcp.link.recording import Tap, tap_for
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class SerialLink:
         self._writable = asyncio.Event()
         self._closed = asyncio.Event()
         self._error: str | None = None
+        self._tap: Tap | None = None  # set while the port is recorded (link/recording.py)
 
     @property
     def is_open(self) -> bool:
@@ -75,6 +77,7 @@ class SerialLink:
             self._lock.release()
             raise
         self._transport = transport
+        self._tap = tap_for(self.device)
         self._buffer.clear()
         self._error = None
         self._closed.clear()
@@ -127,6 +130,8 @@ class SerialLink:
 
     # --- protocol callbacks ----------------------------------------------------------------------
     def _received(self, data: bytes) -> None:
+        if self._tap is not None:
+            self._tap("rx", data)
         self._buffer += data
         self._arrived.set()
 
@@ -149,6 +154,8 @@ class SerialLink:
         if not self._writable.is_set():
             await self._writable.wait()
             self._check()
+        if self._tap is not None:
+            self._tap("tx", data)
         try:
             self._transport.write(data)  # type: ignore[union-attr]
         except (serial.SerialException, OSError, ConnectionError) as exc:

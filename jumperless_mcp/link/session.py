@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import contextvars
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -29,7 +30,7 @@ from jumperless_mcp.errors import (
     JumperlessError,
     ProtocolError,
 )
-from jumperless_mcp.link.discovery import BoardPorts
+from jumperless_mcp.link.discovery import ROLES, BoardPorts
 from jumperless_mcp.link.handshake import identify, main_port_version, repl_port_version
 from jumperless_mcp.link.serial_link import SerialLink
 from jumperless_mcp.link.targets import Target
@@ -45,6 +46,9 @@ RESYNC_LIMIT = 4.0  # what a call may take beyond its timeout to put the channel
 MAX_BACKOFF = 2.0
 MAX_WAIT_SHARE = 0.5  # at most this share of a call's budget goes on waiting out the reconnect backoff
 FIRST_BACKOFF = 0.1
+# The statements run for the current tool call (tooling/audit.py sets a list here per call): per task context,
+# so concurrent calls never see each other's sources.
+SENT: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("jumperless_sent", default=None)
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,9 @@ class Session:
             sent = time.monotonic()
             if sent - started >= limit:
                 raise BoardTimeout(f"reconnecting took the call's whole {limit:g} s; nothing was run, try again")
+            sink = SENT.get()
+            if sink is not None:
+                sink.extend(statements)
             try:
                 with anyio.fail_after(limit - (sent - started)):
                     reply = await self._execute(transport, chunks)
@@ -208,6 +215,8 @@ class Session:
             async with self._lock:
                 await self._close_links()
             self.target.stop_emulator()
+            if self.target.recorder is not None:
+                self.target.recorder.close()
 
     async def nudge_main(self) -> None:
         """Write a bare CR to the main port now and then, until cancelled; never takes the request lock.
@@ -297,6 +306,9 @@ class Session:
         ports = await anyio.to_thread.run_sync(self.target.locate)
         self.ports = ports
         scale = ports.time_scale
+        if self.target.recorder is not None:  # --record: every port opened below is written to the file
+            self.target.recorder.watch({role: getattr(ports, role) for role in ROLES}, scale)
+            self.target.recorder.watch({"main": ports.unknown})
         links: list[SerialLink] = []
         main = repl = None
 
@@ -328,6 +340,8 @@ class Session:
                 repl = await open_link(ports.repl)
                 version = await repl_port_version(repl)
             self.version = version
+            if self.target.recorder is not None and version.family is Family.LEGACY:
+                self.target.recorder.watch({"la": ports.repl})  # 5.3.x: the second port is the logic analyzer
             self._degraded_note = None
             if version.has_raw_repl:
                 if repl is None and ports.repl:

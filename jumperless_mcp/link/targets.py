@@ -4,6 +4,7 @@
     "usb:1-1.4"            the board at that USB location (see `jumperless-mcp ports`)
     "emulator[:PERSONA]"   a virtual board started in this process, on pseudo-terminals (personas:
                            jumperlos (default), jumperlos-upstream, jumperlos-5.7.5, legacy)
+    "emulator:replay=FILE" a virtual board that replays a recording (emulator/replay.py)
     '{"main": ..., "repl": ...}'  the mapping `jumperless-mcp emulate` prints (or a dict)
     "/dev/ttyACM0", "COM5" a main or REPL port; which one is found out by talking to it
 
@@ -25,6 +26,7 @@ from pathlib import Path
 from jumperless_mcp.errors import ArgumentError, BoardNotFound
 from jumperless_mcp.link.discovery import ROLES, BoardPorts, find_boards, sibling_ports
 from jumperless_mcp.link.personas import DEFAULT_PERSONA, EMULATOR_PERSONAS, emulator_selectors
+from jumperless_mcp.link.recording import Recorder
 
 ENV_VAR = "JUMPERLESS_PORT"
 TargetSpec = str | Mapping[str, object] | BoardPorts | None
@@ -33,10 +35,12 @@ TargetSpec = str | Mapping[str, object] | BoardPorts | None
 class Target:
     """Resolves a selection to the board's current ports; called again on every reconnect."""
 
-    def __init__(self, spec: TargetSpec) -> None:
+    def __init__(self, spec: TargetSpec, *, record: str | os.PathLike[str] | None = None) -> None:
         if spec is None or (isinstance(spec, str) and not spec.strip()):
             spec = os.environ.get(ENV_VAR, "").strip() or "auto"
         self.spec = spec
+        self.recorder = Recorder(record) if record else None  # every port's exchange to a file (recording.py)
+        self.replay: str | None = None  # emulator:replay=FILE
         self.virtual_board = None  # set for "emulator": the VirtualBoard this target owns
         self._fixed: BoardPorts | None = None
         self.kind = self._classify(spec)
@@ -57,6 +61,12 @@ class Target:
                     "port", "usb: needs a location", "usb:<location> as listed by `jumperless-mcp ports`"
                 )
             return "usb"
+        if text.startswith("emulator:replay="):
+            self.replay = text.partition("=")[2]
+            if not Path(self.replay).is_file():
+                raise ArgumentError("port", f"no recording at {self.replay!r}", "emulator:replay=<a recording file>")
+            self.persona = "replay"
+            return "emulator"
         if text == "emulator" or text.startswith("emulator:"):
             persona = text.partition(":")[2] or DEFAULT_PERSONA
             if persona not in EMULATOR_PERSONAS:
@@ -87,6 +97,9 @@ class Target:
             return
         from jumperless_mcp.emulator.virtual_board import VirtualBoard
 
+        if self.replay is not None:
+            self.virtual_board = VirtualBoard.replay(self.replay).start()
+            return
         self.virtual_board = VirtualBoard(self.persona, **options).start()  # type: ignore[arg-type]
 
     def stop_emulator(self) -> None:
@@ -102,7 +115,8 @@ class Target:
             board = self.virtual_board
             if not board.plugged_in:  # type: ignore[union-attr]
                 # its old pty paths may already belong to another device: never hand them out
-                raise BoardNotFound("the virtual board is unplugged; it reconnects after replug()")
+                failure = getattr(board, "failure", None)  # a replay that met a request it has not recorded
+                raise BoardNotFound(failure or "the virtual board is unplugged; it reconnects after replug()")
             return BoardPorts(
                 main=board.main_path,  # type: ignore[union-attr]
                 repl=board.repl_path,  # type: ignore[union-attr]
@@ -133,6 +147,51 @@ class Target:
         if len(boards) > 1:
             raise BoardNotFound(f"several Jumperless boards found; choose one: {_listing(boards)}")
         return boards[0]
+
+
+def emulator_options(target: Target, *, parts: object = None, persona: str | None = None) -> dict[str, object]:
+    """`Board.open("emulator", parts=..., persona=...)`, checked before anything starts; returns VirtualBoard options.
+
+    `parts` is a parts TOML file (a path), its parsed document (a dict), or the parts `load_parts` returned;
+    `persona` one of the virtual personas (the same as `emulator:PERSONA`).
+    """
+    given = [name for name, value in (("parts", parts), ("persona", persona)) if value is not None]
+    if persona is not None and (not isinstance(persona, str) or persona not in EMULATOR_PERSONAS):
+        hint = did_you_mean(persona, list(EMULATOR_PERSONAS)) if isinstance(persona, str) else ""
+        raise ArgumentError("persona", f"unknown virtual persona {persona!r}{hint}", ", ".join(EMULATOR_PERSONAS))
+    if given and target.kind != "emulator":
+        raise ArgumentError(
+            given[0],
+            f"only a virtual board takes {given[0]}=, and the target is {target.description!r}",
+            f"an emulator target: {emulator_selectors()} (or {ENV_VAR}=emulator)",
+        )
+    if persona is not None:
+        named = str(target.spec).strip().partition(":")[2]
+        if named and named != persona:
+            raise ArgumentError(
+                "persona",
+                f"the target {target.spec!r} already names the persona {named!r}",
+                f'"emulator", persona={persona!r}',
+            )
+        target.persona = persona
+    return {} if parts is None else {"parts": _load_parts(parts)}
+
+
+def _load_parts(parts: object) -> list[object]:
+    from jumperless_mcp.emulator import parts as model  # the emulator only when a virtual board is configured
+
+    allowed = "a parts TOML file path, its parsed dict, or a list of parts from load_parts (see README, Parts file)"
+    try:
+        if isinstance(parts, (str, os.PathLike)):
+            return list(model.load_parts(Path(parts)))
+        if isinstance(parts, Mapping):
+            return list(model.parse_parts(dict(parts)))
+    except (model.PartsFileError, RecursionError) as exc:
+        raise ArgumentError("parts", str(exc) or "values nested too deeply", allowed) from None
+    part_types = (model.Resistor, model.Capacitor, model.Diode)
+    if isinstance(parts, (list, tuple)) and all(isinstance(part, part_types) for part in parts):
+        return list(parts)
+    raise ArgumentError("parts", f"expected parts, got {type(parts).__name__}", allowed)
 
 
 _ALLOWED = f'auto, {emulator_selectors()}, usb:<location>, a device path, or {{"main": ..., "repl": ...}}'

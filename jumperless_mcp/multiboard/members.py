@@ -17,6 +17,7 @@ from mcp import types
 
 from jumperless_mcp.bench.board import Board
 from jumperless_mcp.errors import BoardNotFound, ConnectionProblem, JumperlessError
+from jumperless_mcp.link.recording import recording_path
 from jumperless_mcp.settings.board_config import board_label
 from jumperless_mcp.settings.config import Config
 from jumperless_mcp.tooling.tool_context import Progress, ServerMemory, ToolContext
@@ -87,7 +88,7 @@ class GatedTools:
         return await self.inner.call(tool, arguments, progress)
 
 
-def make_board(config: Config, target: object = None) -> Board:
+def make_board(config: Config, target: object = None, name: str | None = None) -> Board:
     """A board for this configuration, not yet opened (the first call or `start()` connects)."""
     options: dict[str, object] = {}
     if config.parts:
@@ -100,6 +101,7 @@ def make_board(config: Config, target: object = None) -> Board:
         eager=False,
         allow_python=config.allow_python,
         emulator_options=options,
+        record=recording_path(config.record, name),
     )
 
 
@@ -111,10 +113,10 @@ class LocalMember:
     ) -> None:
         self.name = name
         self.config = config
-        self.board = board if board is not None else make_board(config)
+        self.board = board if board is not None else make_board(config, name=name)
         self.kind = self.board.target.kind
         self.selector = self.board.target.description
-        self.runner = ToolRunner(tools, ToolContext(self.board, config, ServerMemory()))
+        self.runner = ToolRunner(tools, ToolContext(self.board, config, ServerMemory()), name)
         self._hide_when_absent = False  # several boards: an unplugged board's tools leave the list
         self._present = True  # as of the federation's last check (tools are listed often; USB scans are slow)
         self.tools = GatedTools(RunnerTools(self.runner), self._absent_reason)

@@ -20,6 +20,9 @@ Linux), or the path in `JUMPERLESS_CONFIG` / `--config`. Every top-level key has
     confirm_mark_tools = false # JUMPERLESS_CONFIRM_MARK_TOOLS: _meta["anthropic/requiresUserInteraction"]
     safe_state = true          # JUMPERLESS_SAFE_STATE: rails/DACs to 0 V, wavegen and PWM off when the agent leaves
     idle_safe_after = 1800     # JUMPERLESS_IDLE_SAFE_AFTER: ...and after this many idle seconds if energised (0: never)
+    audit_log = true           # JUMPERLESS_AUDIT_LOG: append every tool call to the audit log (JSON Lines)
+    audit_dir = ""             # JUMPERLESS_AUDIT_DIR: its folder (default: the user log directory)
+    record = ""                # JUMPERLESS_RECORD: write the serial exchange to this file (several boards: FILE.NAME)
 
 Several boards (a federation) are listed in `[boards.NAME]` tables; the file is the only place for them
 besides `--board NAME=SELECTOR` flags, which replace the file's list when given. The schema is in

@@ -59,6 +59,9 @@ class Config:
     confirm_mark_tools: bool = False  # mark the tools that may ask with _meta["anthropic/requiresUserInteraction"]
     safe_state: bool = True  # rails/DACs to 0 V, wavegen and PWM off when the agent leaves (serving/safe_shutdown.py)
     idle_safe_after: float = 1800.0  # seconds without a tool call, something energised -> safe state; 0 = never
+    audit_log: bool = True  # every tool call appended to a JSON Lines log (tooling/audit.py)
+    audit_dir: str | None = None  # its folder; None: platformdirs.user_log_dir("jumperless-mcp")
+    record: str | None = None  # write each board's serial exchange to this JSON Lines file (link/recording.py)
     boards: tuple[BoardEntry, ...] = ()
     # The settings whose value is written in the config file (not overridden by the environment or a flag):
     # a hot reload may loosen a limit only where the file says so (board_list.ReloadGuard).

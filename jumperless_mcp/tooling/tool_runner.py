@@ -33,7 +33,7 @@ from mcp import types
 from firmware_api.errors import FirmwareError, NonFiniteReading, UnsupportedByFirmware
 from firmware_api.versions import Family
 from jumperless_mcp.errors import ArgumentError, ConnectionProblem, ForbiddenConnection, JumperlessError
-from jumperless_mcp.tooling import confirm
+from jumperless_mcp.tooling import audit, confirm
 from jumperless_mcp.tooling.tool_context import Progress, ToolContext
 from jumperless_mcp.tooling.tool_spec import Pictured, ToolSpec
 
@@ -89,8 +89,9 @@ def error_details(result: types.CallToolResult) -> dict[str, Any] | None:
 class ToolRunner:
     """The tools this server offers for its configuration and board, and how to call them."""
 
-    def __init__(self, specs: Iterable[ToolSpec], context: ToolContext) -> None:
+    def __init__(self, specs: Iterable[ToolSpec], context: ToolContext, name: str = "") -> None:
         self.context = context
+        self.name = name  # the board's name in the audit log (tooling/audit.py)
         self._specs = {spec.name: spec for spec in specs}
         config = context.config
         self._schemas = {
@@ -157,7 +158,28 @@ class ToolRunner:
     async def call(
         self, spec: ToolSpec, arguments: dict[str, Any] | None, progress: Progress | None = None
     ) -> types.CallToolResult:
-        """Run one of this runner's tools (names are resolved by the tool directory)."""
+        """Run one of this runner's tools (names are resolved by the tool directory); logged to the audit log."""
+        board = self.context.board
+        target = str(getattr(getattr(board, "target", None), "description", ""))
+        with audit.recording(
+            self.context.config,
+            self.name or target,
+            target,
+            spec.name,
+            arguments,
+            lambda: getattr(board, "firmware", None),
+        ) as record:
+            result = await self._call(spec, arguments, progress)
+            if record is not None:
+                record.outcome = "error" if result.is_error else "ok"
+                record.result = result.structured_content
+                record.error = error_details(result)
+                record.images = [len(block.data) * 3 // 4 for block in result.content if block.type == "image"]
+        return result
+
+    async def _call(
+        self, spec: ToolSpec, arguments: dict[str, Any] | None, progress: Progress | None = None
+    ) -> types.CallToolResult:
         name = spec.name
         started = time.monotonic()
         try:

@@ -1,0 +1,27 @@
+"""The command line every generator in tools/ shares: write the generated file, or `--check` that it is current."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+
+def main(path: Path, render: Callable[[], str], description: str | None) -> int:
+    """Write `render()` to `path`; with --check, print a diff and return 1 when the file is not what it gives."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help=f"fail with a diff if {path.name} is not current")
+    args = parser.parse_args()
+    text = render()
+    current = path.read_text() if path.exists() else ""
+    if args.check:
+        if text == current:
+            return 0
+        diff = difflib.unified_diff(current.splitlines(True), text.splitlines(True), "checked in", "generated")
+        sys.stdout.writelines(diff)
+        return 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return 0
