@@ -52,6 +52,7 @@ with SyncBoard.open() as board:  # JUMPERLESS_PORT, else "auto"; or "emulator", 
 # The short example given for the README's SyncBoard paragraph (parts and persona for a virtual board).
 README_SYNC_PARTS_EXAMPLE = """\
 from jumperless_mcp import SyncBoard  # every Board method, without await; its loop runs in a thread of its own
+
 with SyncBoard.open("emulator", parts="examples/divider.toml") as board:  # persona="legacy": 5.3.x
     board.connect("TOP_RAIL", 10), board.connect(11, "ADC0")
     board.dac_set("TOP_RAIL", 5.0)
