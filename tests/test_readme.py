@@ -69,3 +69,8 @@ def test_readme_claude_code_registrations_put_the_name_before_variadic_options()
             assert words[position] not in variadic, f"the server name must come before {words[position]}: {line}"
             position += 2 if words[position] in takes_value else 1
         assert "=" not in words[position] and not words[position].startswith("http"), line
+
+
+def test_readme_shows_the_whole_pytest_example_that_ci_runs() -> None:
+    example = (README.parent / "examples" / "test_bench_example.py").read_text()
+    assert "```python\n" + example + "```\n" in README.read_text()
