@@ -99,8 +99,13 @@ def clean_env(tmp: Path) -> dict[str, str]:
     return env
 
 
+# The safe state would zero DAC0 each time a spawned server's client leaves (the next spawn checks its setpoint); the
+# audit log stays on, as users run it.
+SERVE = [sys.executable, "-m", "jumperless_mcp", "serve", "--no-safe-state"]
+
+
 def server_command(info: dict[str, Any]) -> list[str]:
-    return [sys.executable, "-m", "jumperless_mcp", "serve", "--port", json.dumps(info)]
+    return [*SERVE, "--port", json.dumps(info)]
 
 
 # --- virtual boards -----------------------------------------------------------------------------------------
@@ -402,7 +407,7 @@ async def opened(tmp: Path, infos: dict[str, dict[str, Any]]) -> AsyncIterator[B
     commands = {"stdio": server_command(infos["stdio"]), "sdk_stdio": [sys.executable, str(TEN_LINE)]}
     for count in LIST_BOARDS:
         flags = board_flags([infos[f"list{count}-{i}"] for i in range(count)])
-        commands[f"list{count}"] = [sys.executable, "-m", "jumperless_mcp", "serve", *flags]
+        commands[f"list{count}"] = [*SERVE, *flags]
     link = SerialLink(infos["raw"]["repl"])
     await link.open()
     raw = RawReplTransport(link)

@@ -34,6 +34,7 @@ log = logging.getLogger("jumperless_mcp.audit")
 FILE_NAME = "audit.jsonl"
 MAX_BYTES = 2_000_000  # one file's size before it is rotated
 BACKUPS = 4  # audit.jsonl.1 ... .4 kept besides the current file
+RECHECK_EVERY = 32  # entries between checks that the open file is still the log's (another server may rotate it)
 MAX_TEXT = 800  # characters of one string kept
 MAX_ITEMS = 64  # items of one list or keys of one dict kept
 MAX_DEPTH = 8
@@ -77,6 +78,9 @@ class AuditLog:
         self.backups = backups
         self._lock = threading.Lock()
         self._failed = False
+        self._file: Any = None  # kept open between entries: a call pays one write
+        self._size = 0  # the file's size as this process wrote it
+        self._unchecked = 0  # entries since the file was last checked against the path (another process rotating)
 
     def write(self, entry: dict[str, Any]) -> bool:
         """Append one entry; False (and a warning on stderr the first time) when it could not be written."""
@@ -87,17 +91,44 @@ class AuditLog:
         data = line.encode("utf-8")
         try:
             with self._lock:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                if self.path.exists() and self.path.stat().st_size + len(data) > self.max_bytes:
+                if self._file is None or self._unchecked >= RECHECK_EVERY:
+                    self._size = self._current_size()
+                if self._size + len(data) > self.max_bytes and self._size > 0:
+                    self._close()
                     self._rotate()
-                with open(self.path, "ab") as file:
-                    file.write(data)
+                    self._size = self._current_size()
+                self._file.write(data)
+                self._size += len(data)
+                self._unchecked += 1
             return True
         except OSError as exc:
+            self._close()
             if not self._failed:
                 self._failed = True
                 log.warning("the audit log %s cannot be written (%s); tool calls go on unlogged", self.path, exc)
             return False
+
+    def _current_size(self) -> int:
+        """The file's size, (re)opening it when it is not ours any more (rotated or removed by another process)."""
+        self._unchecked = 0
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            found = None
+        if self._file is not None and found is not None:
+            mine = os.fstat(self._file.fileno())
+            if (mine.st_dev, mine.st_ino) == (found.st_dev, found.st_ino):
+                return found.st_size
+        self._close()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - kept open between entries; unbuffered
+        return os.fstat(self._file.fileno()).st_size
+
+    def _close(self) -> None:
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.close()
+            self._file = None
 
     def _rotate(self) -> None:
         for index in range(self.backups, 0, -1):
@@ -125,15 +156,20 @@ class AuditLog:
 
 
 _logs: dict[Path, AuditLog] = {}
+_folders: dict[tuple[str | None, ...], Path] = {}
 _logs_lock = threading.Lock()
+_DIR_ENV = ("XDG_STATE_HOME", "HOME", "LOCALAPPDATA")  # what the user log directory is derived from
 
 
 def log_for(config: Config) -> AuditLog | None:
     """The log this configuration writes to (one writer per folder in the process); None when it is off."""
     if not config.audit_log:
         return None
-    where = folder(config)
+    key = (config.audit_dir, *(os.environ.get(name) for name in _DIR_ENV))
     with _logs_lock:
+        where = _folders.get(key)
+        if where is None:  # platformdirs is slow enough to matter on every call: once per setting
+            where = _folders[key] = folder(config)
         found = _logs.get(where)
         if found is None:
             found = _logs[where] = AuditLog(where)

@@ -92,6 +92,7 @@ class ToolRunner:
     def __init__(self, specs: Iterable[ToolSpec], context: ToolContext, name: str = "") -> None:
         self.context = context
         self.name = name  # the board's name in the audit log (tooling/audit.py)
+        self._target: str | None = None
         self._specs = {spec.name: spec for spec in specs}
         config = context.config
         self._schemas = {
@@ -160,7 +161,7 @@ class ToolRunner:
     ) -> types.CallToolResult:
         """Run one of this runner's tools (names are resolved by the tool directory); logged to the audit log."""
         board = self.context.board
-        target = str(getattr(getattr(board, "target", None), "description", ""))
+        target = self._target_text()
         with audit.recording(
             self.context.config,
             self.name or target,
@@ -176,6 +177,12 @@ class ToolRunner:
                 record.error = error_details(result)
                 record.images = [len(block.data) * 3 // 4 for block in result.content if block.type == "image"]
         return result
+
+    def _target_text(self) -> str:
+        """How the audit log names this board's target (worked out once: it does not change)."""
+        if self._target is None:
+            self._target = str(getattr(getattr(self.context.board, "target", None), "description", ""))
+        return self._target
 
     async def _call(
         self, spec: ToolSpec, arguments: dict[str, Any] | None, progress: Progress | None = None
