@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import inspect
 import sys
-import types
 from pathlib import Path
-from typing import Any
+
+import generated_file  # tools/generated_file.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,21 +37,6 @@ if TYPE_CHECKING:
     from jumperless_mcp.bench.pending import Pending'''
 
 
-def annotation(value: object) -> str:
-    """How a signature's annotation is written in source."""
-    if value is None or value is type(None):
-        return "None"
-    if value is Any:
-        return "Any"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, types.UnionType):
-        return " | ".join(annotation(part) for part in value.__args__)
-    if isinstance(value, type):
-        return value.__name__
-    raise TypeError(f"no spelling for the annotation {value!r}")
-
-
 def parameters(signature: inspect.Signature) -> str:
     words = ["self"]
     keyword_only = False
@@ -59,7 +44,7 @@ def parameters(signature: inspect.Signature) -> str:
         if parameter.kind is inspect.Parameter.KEYWORD_ONLY and not keyword_only:
             words.append("*")
             keyword_only = True
-        word = f"{parameter.name}: {annotation(parameter.annotation)}"
+        word = f"{parameter.name}: {generated_file.annotation(parameter.annotation)}"
         if parameter.default is not inspect.Parameter.empty:
             word += f" = {parameter.default!r}"
         words.append(word)
@@ -68,7 +53,7 @@ def parameters(signature: inspect.Signature) -> str:
 
 def method(name: str, signature: inspect.Signature, doc: str, *, is_async: bool) -> list[str]:
     prefix = "async def" if is_async else "def"
-    returns = annotation(signature.return_annotation)
+    returns = generated_file.annotation(signature.return_annotation)
     lines = [f"    {prefix} {name}({parameters(signature)}) -> {returns}:"]
     body = doc.strip().splitlines()
     lines.append(f'        """{body[0]}' + ("" if len(body) > 1 else '"""'))
@@ -95,6 +80,4 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    import generated_file  # tools/generated_file.py, beside this script
-
     sys.exit(generated_file.main(MODULE, render, __doc__))

@@ -1,12 +1,15 @@
-"""The command line every generator in tools/ shares: write the generated file, or `--check` that it is current."""
+"""What the generators in tools/ share: the command line (write the file, or `--check` that it is current) and
+how an annotation is written in source."""
 
 from __future__ import annotations
 
 import argparse
 import difflib
 import sys
+import types
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def main(path: Path, render: Callable[[], str], description: str | None) -> int:
@@ -25,3 +28,18 @@ def main(path: Path, render: Callable[[], str], description: str | None) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return 0
+
+
+def annotation(value: object) -> str:
+    """How a signature's annotation is written in source (the catalog's methods carry objects, others strings)."""
+    if value is None or value is type(None):
+        return "None"
+    if value is Any:
+        return "Any"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, types.UnionType):
+        return " | ".join(annotation(part) for part in value.__args__)
+    if isinstance(value, type):
+        return value.__name__
+    raise TypeError(f"no spelling for the annotation {value!r}")

@@ -19,9 +19,10 @@ import inspect
 import subprocess
 import sys
 import textwrap
-import types
 from pathlib import Path
 from typing import Any
+
+import generated_file  # tools/generated_file.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -72,21 +73,6 @@ def imports_of(module_name: str) -> dict[str, tuple[str, str | None]]:
     return found
 
 
-def spelled(value: object) -> str:
-    """An annotation as source text (the catalog's methods carry objects, hand-written ones strings)."""
-    if value is None or value is type(None):
-        return "None"
-    if value is Any:
-        return "Any"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, types.UnionType):
-        return " | ".join(spelled(part) for part in value.__args__)
-    if isinstance(value, type):
-        return value.__name__
-    raise TypeError(f"no spelling for the annotation {value!r}")
-
-
 class Names:
     """The imports the generated module needs, gathered while annotations are rewritten."""
 
@@ -94,7 +80,7 @@ class Names:
         self.wanted: dict[str, tuple[str, str | None]] = {"Any": ("typing", "Any")}
 
     def annotation(self, value: object, home: str) -> str:
-        tree = ast.parse(spelled(value), mode="eval")
+        tree = ast.parse(generated_file.annotation(value), mode="eval")
         for node in ast.walk(tree):
             if not isinstance(node, ast.Name):
                 continue
@@ -205,6 +191,4 @@ def board_members(owner: type) -> dict[str, tuple[str, object]]:
 
 
 if __name__ == "__main__":
-    import generated_file  # tools/generated_file.py, beside this script
-
     sys.exit(generated_file.main(MODULE, render, __doc__))
