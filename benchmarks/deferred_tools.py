@@ -1,10 +1,10 @@
 """What deferred discovery saves in context, and how well tools_search finds the right tool (one run).
 
 1. Size of the `tools/list` result as sent on the wire (JSON bytes, and tokens estimated as bytes / 4, the
-   usual rule of thumb for English and JSON; no tokenizer is installed) in full mode and in discovery mode,
-   for 1, 2 and 4 virtual boards behind one server (wire names `bench_N_tool` with several). Also the median
-   time of a `tools/list` call, and what discovery costs per task instead: the median size of a
-   `tools_search` result and of a `tools_describe_many` result for one tool.
+   usual rule of thumb for English and JSON; no tokenizer is installed) in full, names and discovery mode
+   (JUMPERLESS_LIST_MODE), for 1, 2 and 4 virtual boards behind one server (wire names `bench_N_tool` with
+   several). Also the median time of a `tools/list` call, and what discovery costs per task instead: the
+   median size of a `tools_search` result and of a `tools_describe_many` result for one tool.
 2. Search quality: recall@1 and recall@3 of `tools_search` over the kept query sets, bench tasks written as
    users phrase them (benchmarks/search_queries.toml, used while tuning the synonyms, and
    benchmarks/search_queries_holdout.toml, never used for tuning). With several boards, each query gets
@@ -32,7 +32,7 @@ from jumperless_mcp import Board
 from jumperless_mcp.emulator import VirtualBoard
 from jumperless_mcp.serving.server import directory_server
 from jumperless_mcp.settings.config import Config
-from jumperless_mcp.tooling.deferred import FORCE_ENV, META_TOOLS
+from jumperless_mcp.tooling.deferred import LIST_MODE_ENV, META_TOOLS, ListMode
 from jumperless_mcp.tooling.tool_context import ServerMemory, ToolContext
 from jumperless_mcp.tooling.tool_directory import SINGLE_BOARD, ToolDirectory
 from jumperless_mcp.tooling.tool_runner import ToolRunner
@@ -62,8 +62,8 @@ async def list_sizes(count: int, rounds: int) -> None:
                 runners[board_name(index, count)] = ToolRunner(ALL_TOOLS, ToolContext(board, config, ServerMemory()))
             directory = ToolDirectory.of_runners(runners, reserved=META_TOOLS)
             row: dict[str, Any] = {}
-            for mode, environ in (("full", {}), ("discovery", {FORCE_ENV: "1"})):
-                async with Client(directory_server(directory, environ), mode="legacy") as client:
+            for mode in ListMode:
+                async with Client(directory_server(directory, {LIST_MODE_ENV: mode}), mode="legacy") as client:
                     times = []
                     for _ in range(rounds):
                         started = time.perf_counter()
@@ -73,12 +73,14 @@ async def list_sizes(count: int, rounds: int) -> None:
                     if mode == "discovery":
                         row["per_task"] = await per_task_cost(client, board_name(0, count))
     (n_full, b_full, t_full), (n_disc, b_disc, t_disc) = row["full"], row["discovery"]
+    n_names, b_names, t_names = row["names"]
     search_bytes, describe_bytes = row["per_task"]
     print(
         f"{count} board(s): full {n_full:4} tools {b_full:7} B ~{b_full // 4:6} tok {t_full:6.1f} ms | "
+        f"names {n_names:4} tools {b_names:6} B ~{b_names // 4:5} tok {t_names:5.1f} ms | "
         f"discovery {n_disc} tools {b_disc:5} B ~{b_disc // 4:4} tok {t_disc:5.1f} ms | "
-        f"full/discovery {b_full / b_disc:5.1f}x | per task: search {search_bytes} B, "
-        f"describe 1 tool {describe_bytes} B"
+        f"full/names {b_full / b_names:4.1f}x, full/discovery {b_full / b_disc:5.1f}x | per task: "
+        f"search {search_bytes} B, describe 1 tool {describe_bytes} B"
     )
 
 
@@ -130,7 +132,7 @@ async def main() -> None:
     parser.add_argument("--boards", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
-    print("tools/list size (bytes of the JSON result; tokens ~ bytes/4) and time, full vs discovery mode")
+    print("tools/list size (bytes of the JSON result; tokens ~ bytes/4) and time: full, names, discovery mode")
     for count in args.boards:
         await list_sizes(count, args.rounds)
     print("\ntools_search quality")

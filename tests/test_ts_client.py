@@ -88,10 +88,11 @@ def test_the_typescript_sdk_client_reads_our_results_and_errors(tmp_path: Path) 
         "structured": {"channel": "DAC0", "voltage": 0},
         "kinds": ["text"],
     }
-    for label in ("picture", "capture"):  # the SDK accepted the image block and checked the structured part
+    links = {"picture": ["resource_link"], "capture": ["resource_link", "resource_link"]}  # serving/resources.py
+    for label in ("picture", "capture"):  # the SDK accepted the image and link blocks and checked the structured part
         answer = calls[label]
         assert answer["isError"] is False and answer["structured"] is not None, answer
-        assert answer["kinds"] == ["text", "image:image/png"], answer
+        assert answer["kinds"] == ["text", "image:image/png", *links[label]], answer
     for label, kind, parameter in (
         ("invalid", "invalid_argument", "voltage"),
         ("forbidden", "forbidden_connection", "node2"),

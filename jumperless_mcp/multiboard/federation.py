@@ -19,7 +19,7 @@ from mcp import types
 
 from jumperless_mcp.multiboard.members import Member
 from jumperless_mcp.settings.board_config import board_label
-from jumperless_mcp.tooling import deferred
+from jumperless_mcp.tooling import deferred, tool_meta
 from jumperless_mcp.tooling.tool_context import Progress
 from jumperless_mcp.tooling.tool_directory import SINGLE_BOARD, ToolDirectory, ToolSource, board_prefix
 from jumperless_mcp.tooling.tool_runner import ToolFailure, invalid_argument, schema_violation
@@ -254,16 +254,20 @@ class FederationTools:
 
     def __init__(self, federation: Federation) -> None:
         self.federation = federation
-        self._tool = types.Tool(
-            name=BOARDS_TOOL,
-            title="Boards",
-            description=_BOARDS_DESCRIPTION,
-            input_schema=_BOARDS_INPUT,
-            output_schema=_BOARDS_OUTPUT,
-            annotations=types.ToolAnnotations(
-                read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+        self._tool = tool_meta.decorate(
+            types.Tool(
+                name=BOARDS_TOOL,
+                title="Boards",
+                description=_BOARDS_DESCRIPTION,
+                input_schema=_BOARDS_INPUT,
+                output_schema=_BOARDS_OUTPUT,
+                annotations=types.ToolAnnotations(
+                    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+                ),
             ),
-        )
+            "system",
+            hint="boards list health ping bench",
+        )  # title, icon and search hint for clients (tooling/tool_meta.py)
 
     def tool_names(self) -> list[str]:
         return [BOARDS_TOOL]

@@ -27,7 +27,9 @@ from jumperless_mcp.bench.board import Board
 from jumperless_mcp.multiboard.board_list import SINGLE_NAME, open_bench
 from jumperless_mcp.multiboard.federation import Federation
 from jumperless_mcp.multiboard.members import LocalMember
+from jumperless_mcp.serving import prompts
 from jumperless_mcp.serving.asking import InputRequired, SessionAsker
+from jumperless_mcp.serving.resources import Resources
 from jumperless_mcp.serving.safe_shutdown import safe_keeping
 from jumperless_mcp.serving.stdio_transport import stdio_streams
 from jumperless_mcp.settings.config import Config, ConfigError
@@ -41,24 +43,28 @@ from jumperless_mcp.version import __version__
 log = logging.getLogger("jumperless_mcp.serving.server")
 
 INSTRUCTIONS = """\
-Tools for Jumperless V5 boards: breadboards whose connections are analog crossbar switches, with DACs,
-programmable rails, ADCs, current sensors, GPIO/PWM, a waveform generator, an OLED and a probe.
+Jumperless V5 breadboards: these tools wire circuits in software (analog crossbar switches), set voltages
+(DACs, rails), measure (ADCs, current sensors, ohmmeter, scope captures), drive GPIO/PWM, the waveform
+generator, the OLED and the probe. Start with board_info. Nodes are rows 1-60 or names (D13, A0, TOP_RAIL,
+GND, DAC0, ADC0, GPIO_1). connect reads back: check `ok`. Measure a node with measure_node (or connect it to
+an ADC, then adc_read). An error of kind 'declined': the person said no; do not retry.
+More:
 - `boards` lists the boards with their health. With several boards each tool name starts with its board's
   name (bench_a_connect drives board bench-a); with one, the names are bare.
-- Nodes are breadboard rows 1-60 or names: D0-D13, A0-A7 (Arduino Nano header), TOP_RAIL, BOTTOM_RAIL, GND,
-  DAC0, DAC1, ADC0-ADC4, ISENSE_PLUS/ISENSE_MINUS, GPIO_1-GPIO_8, UART_TX/UART_RX.
-- Start with board_info. connect/disconnect read the result back: check `ok`, the firmware refuses some
-  bridges silently (rails, GND and DACs never share a net).
-- To measure a node, connect it to an ADC (e.g. connect 11 to ADC0) then adc_read. Rails and DACs are set
-  with dac_set; dac_get is the setpoint, not a measurement.
+- Node names: D0-D13, A0-A7 (Arduino Nano header), TOP_RAIL, BOTTOM_RAIL, GND, DAC0, DAC1, ADC0-ADC4,
+  ISENSE_PLUS/ISENSE_MINUS, GPIO_1-GPIO_8, UART_TX/UART_RX.
+- The firmware refuses some bridges silently (rails, GND and DACs never share a net). dac_set sets a rail or
+  DAC; dac_get is the setpoint, not a measurement.
 - apply_netlist sets many bridges in one step with a dry run and rollback; snapshot_save/snapshot_restore
   put the board back after an experiment.
 - Calls that energise (a rail or DAC beyond the confirm threshold, a large waveform), wipe (clear_connections,
-  slot_switch, state_set, saving over a slot) or run code may first ask the person to confirm; an error of kind
-  'declined' means they said no and nothing was sent: do not try to get round it.
+  slot_switch, state_set, saving over a slot) or run code may first ask the person to confirm.
+- Resources (jumperless://...) hold the node map, each board's live state and short reference notes; prompts
+  start guided workflows (measure, debug, build, characterise, health check).
 - If the tool list shows only tools_search, tools_describe_many and tools_call (discovery mode), find tools
   with tools_search ("measure the voltage on row 12"), read their parameters with tools_describe_many and
-  run them with tools_call; the tool names above are the same there.
+  run them with tools_call; the tool names above are the same there. Tools listed without parameters
+  (names mode): read them with tools_describe_many before calling.
 """
 
 
@@ -98,15 +104,32 @@ class Listeners:
                 self._sessions.pop(key, None)
 
 
+NOTIFIES = NotificationOptions(tools_changed=True)  # the list_changed notifications this server really sends
+
+
 class JumperlessServer(Server[Any]):
-    """Advertise tools.listChanged on every transport (the SDK's in-process paths skip run()'s options)."""
+    """Advertise tools.listChanged on every transport (the SDK's in-process paths skip run()'s options).
+
+    `server/discover` (2026-07-28) answers with the handshake's capabilities: the SDK would otherwise claim
+    listChanged for every list served because subscriptions/listen exists, whatever is ever published.
+    """
 
     listeners: Listeners  # set by federation_server
 
     def create_initialization_options(self, notification_options=None, experimental_capabilities=None, extensions=None):  # type: ignore[no-untyped-def, override]
         return super().create_initialization_options(
-            notification_options or NotificationOptions(tools_changed=True), experimental_capabilities, extensions
+            notification_options or NOTIFIES, experimental_capabilities, extensions
         )
+
+    def get_capabilities(
+        self,
+        notification_options: NotificationOptions | None = None,
+        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+        *,
+        protocol_version: str | None = None,  # ignored: both eras get the handshake's derivation
+    ) -> types.ServerCapabilities:
+        return super().get_capabilities(notification_options or NOTIFIES, experimental_capabilities, extensions)
 
 
 def build_server(
@@ -154,6 +177,7 @@ def federation_server(catalog: Catalog, environ: Mapping[str, str] | None = None
     """
     environ = os.environ if environ is None else environ
     forced = deferred.forced_by_env(environ)
+    server_mode = deferred.server_list_mode(environ)  # JUMPERLESS_LIST_MODE: the same list for every client
     log.info("%s", deferred.describe_env(environ))
     meta = deferred.MetaTools(lambda: catalog.directory)
     clients = Listeners()
@@ -162,10 +186,9 @@ def federation_server(catalog: Catalog, environ: Mapping[str, str] | None = None
     async def on_list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        mode, trigger = deferred.list_mode(ctx.session.client_capabilities, forced)
+        mode, trigger = deferred.list_mode(ctx.session.client_capabilities, forced, server_mode)
         log.info("tools/list in %s mode: %s", mode, trigger)
-        tools = meta.tools() if mode is deferred.ListMode.DISCOVERY else catalog.directory.mcp_tools()
-        return types.ListToolsResult(tools=tools)
+        return types.ListToolsResult(tools=meta.listed(mode))
 
     async def on_call_tool(
         ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
@@ -173,8 +196,11 @@ def federation_server(catalog: Catalog, environ: Mapping[str, str] | None = None
         with confirm.asking(SessionAsker(ctx, params)):  # a call that energises or wipes asks this client first
             try:
                 if meta.handles(params.name):
-                    return await meta.call(params.name, params.arguments, ctx.session.report_progress)
-                return await catalog.directory.call(params.name, params.arguments, ctx.session.report_progress)
+                    result = await meta.call(params.name, params.arguments, ctx.session.report_progress)
+                else:
+                    result = await catalog.directory.call(params.name, params.arguments, ctx.session.report_progress)
+                await resource_view.after_call(params.name, params.arguments, result)  # links, change notices
+                return result
             except InputRequired as question:  # a 2026-07-28 client: it sends the call again with the answer
                 return question.result
 
@@ -186,6 +212,7 @@ def federation_server(catalog: Catalog, environ: Mapping[str, str] | None = None
         await bus.publish(ToolsListChanged())
 
     catalog.subscribe(tell_clients)
+    resource_view = Resources(lambda: list(getattr(catalog, "members", [])), bus)
     server = JumperlessServer(
         "jumperless-mcp",
         version=__version__,
@@ -193,6 +220,9 @@ def federation_server(catalog: Catalog, environ: Mapping[str, str] | None = None
         on_list_tools=on_list_tools,
         on_call_tool=on_call_tool,
         on_subscriptions_listen=ListenHandler(bus),
+        **prompts.handlers(catalog),
+        **resource_view.handlers(),
+        cache_hints=deferred.CACHE_HINTS,
     )
     server.add_notification_handler("notifications/initialized", types.NotificationParams, on_initialized)
     server.listeners = clients

@@ -6,8 +6,21 @@ A full catalog costs the model thousands of tokens on every turn. In discovery m
 ignore `tools/list_changed`, so "load it, then call it directly" would never work for them. Board tools stay
 callable by name in either mode.
 
-Discovery is chosen per connection: the client's `initialize` capabilities carry
-`experimental["x-deferred-tools"]`, or the environment sets YGG_MCP_FORCE_DEFERRED to 1/true/yes/on.
+Names mode sits between: every board tool with its name, title, annotations and the first sentence of its
+description, but the minimal input schema `{"type": "object"}` (the SDK's `Tool` requires one) and no output
+schema, plus `tools_describe_many` for the schemas. Every tool stays listed, so clients that call only listed
+tools call them directly once they have read the schema.
+
+Choosing the mode, and the 2026-07-28 rule that the list must not vary per connection:
+- JUMPERLESS_LIST_MODE=full|discovery|names is server-wide: every client of the process, in either protocol
+  era, gets that list whatever it declares. YGG_MCP_FORCE_DEFERRED=1/true/yes/on is the older switch for
+  discovery (JUMPERLESS_LIST_MODE wins when both are set).
+- Otherwise the client's capability `experimental["x-deferred-tools"]` asks for discovery, and with the value
+  `{"mode": "names"}` for names. A handshake-era client declares it once in `initialize` (that connection's
+  list); a 2026-07-28 client sends its capabilities in every request's `_meta`, so the list is a function of
+  the request alone: nothing is remembered per connection, and the same request gets the same bytes on any
+  connection, any process. The list's order is the directory's (boards in configuration order, each board's
+  tools in catalog order), never a set's.
 """
 
 from __future__ import annotations
@@ -19,11 +32,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from mcp import types
+from mcp.server.caching import CacheableMethod, CacheHint
 
+from jumperless_mcp.settings.model import ConfigError
+from jumperless_mcp.tooling import tool_meta
 from jumperless_mcp.tooling.tool_context import Progress
 from jumperless_mcp.tooling.tool_directory import ToolDirectory
 from jumperless_mcp.tooling.tool_runner import ToolFailure, invalid_argument, schema_violation
-from jumperless_mcp.tooling.tool_search import SearchIndex
+from jumperless_mcp.tooling.tool_search import SearchIndex, summary
 
 log = logging.getLogger("jumperless_mcp.tooling.deferred")
 
@@ -37,9 +53,45 @@ MAX_LIMIT = 50
 MAX_NAMES = 100
 
 
+LIST_MODE_ENV = "JUMPERLESS_LIST_MODE"
+NAMES_REQUEST = {"mode": "names"}  # the capability's value that asks for names mode
+NAMES_SCHEMA: dict[str, Any] = {"type": "object"}  # the least a Tool may carry: inputSchema is required
+
+
 class ListMode(enum.StrEnum):
     FULL = "full"
     DISCOVERY = "discovery"
+    NAMES = "names"
+
+
+LIST_MODES = ", ".join(mode.value for mode in ListMode)
+
+# ttlMs/cacheScope, required on these results by 2026-07-28 (the SDK fills them on that wire only). The tool
+# list follows the boards plugged in and their firmware and changes without a request (list_changed tells
+# listening clients, but a stdio client need not listen), resources are live board state: nothing stays
+# fresh, so 0 ms. "private": the list depends on the caller's declared capability and this bench's boards,
+# never to be shared by a cache between users.
+LIVE = CacheHint(ttl_ms=0, scope="private")
+CACHED: tuple[CacheableMethod, ...] = (
+    "tools/list",
+    "prompts/list",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "server/discover",
+)
+CACHE_HINTS: dict[CacheableMethod, CacheHint] = dict.fromkeys(CACHED, LIVE)
+
+
+def server_list_mode(environ: Mapping[str, str]) -> ListMode | None:
+    """The list mode JUMPERLESS_LIST_MODE sets for every client, or None (unset or blank): per client."""
+    value = environ.get(LIST_MODE_ENV, "").strip().lower()
+    if not value:
+        return None
+    try:
+        return ListMode(value)
+    except ValueError:
+        raise ConfigError(LIST_MODE_ENV, f"{environ[LIST_MODE_ENV]!r} is not a list mode", LIST_MODES) from None
 
 
 def forced_by_env(environ: Mapping[str, str]) -> bool:
@@ -48,7 +100,10 @@ def forced_by_env(environ: Mapping[str, str]) -> bool:
 
 
 def describe_env(environ: Mapping[str, str]) -> str:
-    """A log line on what the environment says about discovery mode."""
+    """A log line on what the environment says about the list mode."""
+    server = server_list_mode(environ)
+    if server is not None:
+        return f"{LIST_MODE_ENV}={environ[LIST_MODE_ENV]!r}: {server} mode for every client, whatever it declares"
     value = environ.get(FORCE_ENV)
     if value is None:
         return f"{FORCE_ENV} is not set: discovery mode only for clients that ask for {CAPABILITY}"
@@ -58,10 +113,19 @@ def describe_env(environ: Mapping[str, str]) -> str:
     return f"{FORCE_ENV}={value!r} is not one of {allowed}: not forcing discovery mode"
 
 
-def list_mode(capabilities: types.ClientCapabilities | None, forced: bool) -> tuple[ListMode, str]:
-    """The list mode for a client, and the trigger that chose it (for the log)."""
+def list_mode(
+    capabilities: types.ClientCapabilities | None, forced: bool, server: ListMode | None = None
+) -> tuple[ListMode, str]:
+    """The list mode for a request's client, and the trigger that chose it (for the log).
+
+    `server` (JUMPERLESS_LIST_MODE) decides alone; else the capability, names mode when its value asks for it.
+    """
+    if server is not None:
+        return server, f"{LIST_MODE_ENV} set in the environment"
     experimental = capabilities.experimental if capabilities is not None else None
     asked = experimental is not None and CAPABILITY in experimental
+    if asked and experimental is not None and _asks_names(experimental[CAPABILITY]):
+        return ListMode.NAMES, f'client capability experimental.{CAPABILITY} = {{"mode": "names"}}'
     if asked and forced:
         return ListMode.DISCOVERY, f"client capability experimental.{CAPABILITY} and {FORCE_ENV}"
     if asked:
@@ -69,6 +133,10 @@ def list_mode(capabilities: types.ClientCapabilities | None, forced: bool) -> tu
     if forced:
         return ListMode.DISCOVERY, f"{FORCE_ENV} set in the environment"
     return ListMode.FULL, "default (no deferred-tools capability, YGG_MCP_FORCE_DEFERRED not set)"
+
+
+def _asks_names(value: object) -> bool:
+    return isinstance(value, Mapping) and value.get("mode") == NAMES_REQUEST["mode"]
 
 
 # --- the meta-tools' declarations ----------------------------------------------------------------------
@@ -191,7 +259,9 @@ class MetaTools:
 
     def __init__(self, directory: Callable[[], ToolDirectory]) -> None:
         self._directory = directory  # the current directory: a federation's changes as boards come and go
-        self._tools = {tool.name: tool for tool in _DECLARATIONS}
+        self._tools = {
+            tool.name: tool_meta.decorate(tool, tool_meta.DISCOVERY, always_load=True) for tool in _DECLARATIONS
+        }
         self._index: tuple[tuple[str, ...], SearchIndex] | None = None
 
     @property
@@ -200,6 +270,18 @@ class MetaTools:
 
     def tools(self) -> list[types.Tool]:
         return list(self._tools.values())
+
+    def names(self) -> list[types.Tool]:
+        """Names mode: tools_describe_many, then every offered tool without its schemas (see the module doc)."""
+        return [self._tools[DESCRIBE], *(named(tool) for tool in self.directory.mcp_tools())]
+
+    def listed(self, mode: ListMode) -> list[types.Tool]:
+        """What tools/list shows in this mode, in a fixed order (the directory's)."""
+        if mode is ListMode.DISCOVERY:
+            return self.tools()
+        if mode is ListMode.NAMES:
+            return self.names()
+        return self.directory.mcp_tools()
 
     def handles(self, name: str) -> bool:
         return name in self._tools
@@ -283,6 +365,14 @@ class MetaTools:
         if violation.validator != "additionalProperties":
             allowed = _ALLOWED.get(violation.parameter, "")
         raise invalid_argument(violation.parameter, violation.message, allowed)
+
+
+def named(tool: types.Tool) -> types.Tool:
+    """A tool as names mode lists it: one line of description, no schemas, no icons (title, hints and _meta kept)."""
+    one_line = summary(tool.description or "")
+    return tool.model_copy(
+        update={"description": one_line, "input_schema": NAMES_SCHEMA, "output_schema": None, "icons": None}
+    )
 
 
 def _text(result: dict[str, Any]) -> str:

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from mcp import types
 
+from jumperless_mcp.tooling import tool_meta
 from jumperless_mcp.tooling.tool_context import Progress
 from jumperless_mcp.tooling.tool_runner import ToolFailure, ToolRunner
 from jumperless_mcp.tooling.tool_search import ToolText
@@ -102,8 +103,7 @@ class Listing:
         tool = self.source.mcp_tool(self.tool)
         if not self.board:
             return tool
-        description = f"[board {self.board}] {tool.description}"
-        return tool.model_copy(update={"name": self.wire_name, "description": description})
+        return tool_meta.for_board(tool, self.board, self.wire_name)
 
     def search_text(self) -> ToolText:
         return dataclasses.replace(self.source.search_text(self.tool), name=self.wire_name, board=self.board)

@@ -33,7 +33,7 @@ from mcp import types
 from firmware_api.errors import FirmwareError, NonFiniteReading, UnsupportedByFirmware
 from firmware_api.versions import Family
 from jumperless_mcp.errors import ArgumentError, ConnectionProblem, ForbiddenConnection, JumperlessError
-from jumperless_mcp.tooling import audit, confirm
+from jumperless_mcp.tooling import audit, confirm, tool_meta
 from jumperless_mcp.tooling.tool_context import Progress, ToolContext
 from jumperless_mcp.tooling.tool_spec import Pictured, ToolSpec
 
@@ -134,12 +134,14 @@ class ToolRunner:
 
     def mcp_tool(self, spec: ToolSpec) -> types.Tool:
         meta: dict[str, Any] = {SUBSYSTEM_META: spec.subsystem}  # kept by a federating server's search
+        meta.update(tool_meta.hints(spec.name, spec.subsystem, spec.search_hint))  # Claude Code's tool search
         config = self.context.config
         if config.confirm_mark_tools and confirm.may_ask(spec, config.confirm):
             meta[confirm.REQUIRES_INTERACTION_META] = True
         return types.Tool(
             name=spec.name,
-            title=spec.name.replace("_", " ").capitalize(),
+            title=tool_meta.title(spec.name, spec.title),
+            icons=list(tool_meta.icons(spec.subsystem)),
             description=spec.description,
             input_schema=self._schemas[spec.name],
             output_schema=spec.output_schema(),

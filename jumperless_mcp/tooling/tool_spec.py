@@ -84,6 +84,8 @@ class ToolSpec:
     until: FirmwareVersion | None = None  # first firmware version that no longer can (catalog Function.until)
     # the action in words when a call needs a person's yes first (energises, wipes, runs code); tooling/confirm.py
     confirm: Rule | None = None
+    title: str = ""  # what GUI clients show; "" for tooling/tool_meta.py's (its table, else from the name)
+    search_hint: str = ""  # a few words for Claude Code's tool search; "" for tool_meta.py's (name and subsystem)
 
     def __post_init__(self) -> None:
         if not TOOL_NAME.match(self.name):
