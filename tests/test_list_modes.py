@@ -7,11 +7,13 @@ chooses, once per connection in the handshake era and per request (its `_meta`) 
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client, ClientSession, types
 from mcp_types import CLIENT_CAPABILITIES_META_KEY
@@ -252,3 +254,15 @@ async def test_tools_list_is_the_same_in_two_server_processes(tmp_path: Path) ->
         async with spawn(home, "--port", "emulator", "--parts", str(DIVIDER), env=env) as server:
             seen.append(wire(await server.session.list_tools()))
     assert seen[0] == seen[1] and len(seen[0]) > 50_000
+
+
+async def test_a_bad_list_mode_stops_serve_before_any_board_is_opened(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jumperless_mcp.serving.server import serve_stdio
+    from jumperless_mcp.settings.model import Config
+
+    monkeypatch.setenv(LIST_MODE_ENV, "nmaes")
+    locks = Path(os.environ["JUMPERLESS_LOCK_DIR"])
+    before = set(locks.iterdir()) if locks.exists() else set()
+    with anyio.fail_after(5), pytest.raises(ConfigError, match=LIST_MODE_ENV):
+        await serve_stdio(Config(port="emulator"))
+    assert (set(locks.iterdir()) if locks.exists() else set()) == before  # no board was opened (no port locked)

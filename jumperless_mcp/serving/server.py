@@ -248,6 +248,7 @@ async def serve_stdio(
     config: Config, *, reload: Callable[[], Config] | None = None, config_path: Path | None = None
 ) -> None:
     """Serve every configured board to one MCP client on stdin/stdout."""
+    deferred.server_list_mode(os.environ)  # a bad JUMPERLESS_LIST_MODE stops here, before any board is opened
     async with open_bench(config, reload=reload, config_path=config_path) as federation:
         server = federation_server(federation)
         async with safe_keeping(federation, config, track_clients=False) as keeper:  # on leaving: below; on exit
@@ -278,6 +279,7 @@ async def serve_http(
         raise ConfigError("http", "no address to serve on", "HOST:PORT, e.g. 127.0.0.1:8765")
     host, port = address
     http_serve.check_exposure(host, config.http_token)  # before any board is opened
+    deferred.server_list_mode(os.environ)  # so is a bad JUMPERLESS_LIST_MODE
     listener = sock
     if listener is None:  # bound before any board is opened too: a busy port is a start-up error
         try:
