@@ -253,3 +253,14 @@ def test_capture_plot_refuses_a_file_that_is_not_a_waveform() -> None:
         resources.capture_plot("# capture: logic\nline,t\n1,2\n")
     png = resources.capture_plot("# capture: x\ntime_s,ADC0_V,INA0_mA\n0,1.0,2\n0.001,1.5,3\n0.002,1.0,\n")
     assert Image.open(io.BytesIO(png)).format == "PNG"
+
+
+async def test_a_logic_capture_links_its_samples_file_which_reads(legacy_board: VirtualBoard) -> None:
+    async with served(legacy_board, "legacy") as client:
+        result = await client.call_tool("la_capture", {"channels": [1], "sample_rate_hz": 10_000, "samples": 100})
+        assert not result.is_error, result.content
+        links = [block for block in result.content if isinstance(block, types.ResourceLink)]
+        assert [link.mime_type for link in links] == ["text/csv"]
+        assert links[0].name == result.structured_content["file"].rsplit("/", 1)[-1]  # type: ignore[index]
+        samples = (await client.read_resource(links[0].uri)).contents[0]
+    assert isinstance(samples, types.TextResourceContents) and "GPIO_1" in samples.text

@@ -428,7 +428,8 @@ class Resources:
 
 
 def artefact_links(board: str, tool: str, result: dict[str, Any]) -> list[types.ResourceLink]:
-    """resource_link blocks to what a tool made: a capture's file and plot, the board or OLED picture."""
+    """resource_link blocks to what a tool made: a capture's file and plot, a logic capture's file, the board or
+    OLED picture."""
     if tool == "capture" and isinstance(result.get("name"), str):
         name = result["name"]
         return [
@@ -437,6 +438,10 @@ def artefact_links(board: str, tool: str, result: dict[str, Any]) -> list[types.
                 uri=capture_uri(name, plot=True), name=f"{name} plot", mime_type="image/png", title="Capture plot"
             ),
         ]
+    if tool == "la_capture" and isinstance(result.get("file"), str):
+        name = result["file"].replace("\\", "/").rsplit("/", 1)[-1]
+        mime = "text/csv" if name.endswith(".csv") else "text/plain"  # VCD is text
+        return [types.ResourceLink(uri=capture_uri(name), name=name, mime_type=mime, title="Logic analyzer samples")]
     if tool in ARTEFACT_TOOLS:
         part = ARTEFACT_TOOLS[tool]
         title, mime, _ = BOARD_PARTS[part]
