@@ -21,7 +21,8 @@ import anyio
 
 from firmware_api import nodes
 from firmware_api.calls import DAC_CHANNEL_NAMES
-from firmware_api.versions import Family, FirmwareVersion
+from firmware_api.versions import FirmwareVersion
+from jumperless_mcp.bench.bridges import read_bridges
 from jumperless_mcp.errors import JumperlessError
 
 log = logging.getLogger(__name__)
@@ -211,24 +212,3 @@ class Fixture:
 
 def _pair(a: int, b: int) -> str:
     return f"{nodes.canonical_name(a)}-{nodes.canonical_name(b)}"
-
-
-async def read_bridges(board: MeasuringBoard) -> list[tuple[int, int]]:
-    """Every bridge on the board now (one round trip on JumperlOS; the slot file on 5.3.x)."""
-    family = (await board._firmware()).family
-    if family is Family.JUMPERLOS:
-        count = int(await board.call("get_num_bridges"))
-        batch = board.batch()
-        entries = [batch.call("get_bridge", i) for i in range(count)]
-        if entries:
-            await batch.run()
-        return [(int(e.value[0]), int(e.value[1])) for e in entries if e.value]
-    slot = await board.call("CURRENT_SLOT")
-    text = await board.call("fs_read", f"nodeFileSlot{slot}.txt") or ""
-    body = str(text).partition("{")[2].partition("}")[0]
-    pairs = []
-    for token in body.replace("\n", ",").split(","):
-        ends = [part.strip() for part in token.split("-")]
-        if len(ends) == 2 and all(e.isdigit() for e in ends):
-            pairs.append((int(ends[0]), int(ends[1])))
-    return pairs

@@ -16,16 +16,12 @@ from firmware_api import nodes
 from firmware_api.calls import DAC_CHANNEL_NODES
 from firmware_api.errors import ArgumentError
 from firmware_api.versions import Family
+from jumperless_mcp.bench.bridges import Pair, key, read_bridges
 
 if TYPE_CHECKING:
     from jumperless_mcp.bench.board import Board, ConnectionResult
 
-Pair = tuple[int, int]
 SPECIAL_NET_OF = {node_id: number for number, (_, node_id) in nodes.SPECIAL_NETS.items()}
-
-
-def key(a: int, b: int) -> Pair:
-    return (a, b) if a <= b else (b, a)
 
 
 def name(node_id: int) -> str:
@@ -156,19 +152,6 @@ def plan(current: Sequence[Pair], wanted: Sequence[Pair], family: Family, *, rep
 # --- reading the board ---------------------------------------------------------------------------
 
 
-async def read_bridges(board: Board) -> list[Pair]:
-    """Every bridge on the board now (5.3.x: the saved slot file, which our connect always writes)."""
-    family = await board._family()
-    if family is Family.JUMPERLOS:
-        count = await board.get_num_bridges()
-        async with board.batch() as batch:
-            entries = [batch.get_bridge(i) for i in range(count)]
-        return _unique(key(int(e.value[0]), int(e.value[1])) for e in entries if e.value)
-    slot = await board.CURRENT_SLOT()
-    text = await board.fs_read(f"nodeFileSlot{slot}.txt") or ""
-    return _unique(_slot_file_pairs(text))
-
-
 async def board_nets(board: Board, family: Family) -> NetModel:
     """The firmware's nets as the bridges on the board now make them (reads only)."""
     model = NetModel(family)
@@ -183,18 +166,6 @@ async def connect_refusal(board: Board, a: int, b: int) -> str | None:
     Reads the bridges and changes nothing, so a caller can refuse before sending `connect`.
     """
     return (await board_nets(board, await board._family())).refusal(a, b)
-
-
-def _slot_file_pairs(text: str) -> Iterable[Pair]:
-    body = text.partition("{")[2].partition("}")[0]
-    for token in body.replace("\n", ",").split(","):
-        ends = [part.strip() for part in token.split("-")]
-        if len(ends) == 2 and all(e.isdigit() for e in ends):
-            yield key(int(ends[0]), int(ends[1]))
-
-
-def _unique(pairs: Iterable[Pair]) -> list[Pair]:
-    return list(dict.fromkeys(pairs))
 
 
 async def read_nets(board: Board) -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ from firmware_api.calls import DAC_CHANNEL_NAMES
 from firmware_api.catalog import by_name
 from firmware_api.errors import UnsupportedByFirmware
 from firmware_api.versions import Family, FirmwareVersion
+from jumperless_mcp.bench.bridges import key, slot_file_pairs, unique
 from jumperless_mcp.errors import ArgumentError, ConnectionProblem, JumperlessError
 from jumperless_mcp.link.backchannel import Backchannel, row_colors
 from jumperless_mcp.pictures import board as board_art
@@ -298,7 +299,7 @@ async def _legacy_state(board: _Board, firmware: FirmwareVersion) -> board_art.B
     async with board.batch() as batch:
         text = batch.fs_read(f"nodeFileSlot{int(slot)}.txt")
         setpoints = {name: batch.dac_get(channel) for channel, name in DAC_CHANNEL_NAMES.items()}
-    bridges = tuple(dict.fromkeys(_slot_file_pairs(text.value or "")))
+    bridges = tuple(unique(slot_file_pairs(text.value or "")))
     power = {name: float(p.value) for name, p in setpoints.items() if _number(p.value)}
     return board_art.BoardState(
         firmware=f"5.3.x ({firmware})",
@@ -307,17 +308,6 @@ async def _legacy_state(board: _Board, firmware: FirmwareVersion) -> board_art.B
         power=power,
         notes=(LEGACY_COLOURS,),
     )
-
-
-def _slot_file_pairs(text: str) -> list[tuple[int, int]]:
-    """The bridges of a 5.3.x slot file: `{ 1-10, 20-TOP_RAIL, ... }` with node ids."""
-    body = text.partition("{")[2].partition("}")[0]
-    pairs = []
-    for token in body.replace("\n", ",").split(","):
-        ends = [part.strip() for part in token.split("-")]
-        if len(ends) == 2 and all(e.isdigit() for e in ends):
-            pairs.append(_pair((int(ends[0]), int(ends[1]))))
-    return pairs
 
 
 def _legacy_nets(bridges: tuple[tuple[int, int], ...], power: dict[str, float]) -> list[board_art.NetInfo]:
@@ -380,8 +370,7 @@ def _with(state: board_art.BoardState, **changes: Any) -> board_art.BoardState:
 
 
 def _pair(value: Any) -> tuple[int, int]:
-    a, b = int(value[0]), int(value[1])
-    return (a, b) if a <= b else (b, a)
+    return key(int(value[0]), int(value[1]))
 
 
 def _resolve(text: str) -> int | None:
