@@ -28,7 +28,7 @@ import threading
 import weakref
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, wait
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 from anyio.from_thread import BlockingPortal
@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # what editors and type checkers see of the methods _derive()
 else:
     SyncBoardMethods = SyncBatchMethods = object
 
+T = TypeVar("T")
 CANCEL_GRACE = 10.0  # s a cancelled call may take to interrupt the board and resynchronise (the session needs <= 4)
 POLL = 0.2  # s between checks for a pending KeyboardInterrupt while a call runs
 RENAMED = {"aclose": "close"}  # async names whose sync twin is spelled differently
@@ -152,6 +153,11 @@ class SyncBoard(SyncBoardMethods):
     def start(self) -> None:
         """Start a virtual board and connect (entering `with` does this; calls also connect on their own)."""
         self._loop.run(self._board.start)
+
+    def run_async(self, function: Callable[..., Coroutine[Any, Any, T]], *args: Any, **kwargs: Any) -> T:
+        """`await function(*args, **kwargs)` on this board's loop, for code written against the async Board
+        (`board.aio`); interrupted here, it is cancelled there as a method call is."""
+        return self._loop.run(function, *args, **kwargs)  # type: ignore[no-any-return]
 
     def close(self) -> None:
         """Leave the board (in the safe state if opened with safe_state=True) and stop the loop thread."""

@@ -1,4 +1,4 @@
-"""The boards of one test session: opened on first use, on one event loop thread, closed at the session's end.
+"""The boards of one test session: opened on first use (each a SyncBoard), closed at the session's end.
 
 Opening a board takes its port lock for the rest of the session (another process, or a second pytest-xdist
 worker, is refused with the lock holder's PID). A board that failed to open is not tried again: every later
@@ -8,13 +8,10 @@ DACs to 0 V, wavegen and PWM off) before releasing it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported when a board is first opened: pytest starts without loading the host
-    from anyio.from_thread import BlockingPortal
-
     from jumperless_mcp.testing.handle import BoardHandle
 
 log = logging.getLogger(__name__)
@@ -25,8 +22,6 @@ class BoardPool:
         self.targets = dict(targets)  # name -> target, in the order given
         self.opened: dict[str, BoardHandle] = {}
         self.failures: dict[str, str] = {}
-        self._stack = contextlib.ExitStack()
-        self._portal: BlockingPortal | None = None
 
     @property
     def first(self) -> str | None:
@@ -40,31 +35,28 @@ class BoardPool:
             raise LookupError(f"board: no Jumperless named {name!r}; configured: {', '.join(self.targets) or 'none'}")
         if name in self.failures:
             raise RuntimeError(self.failures[name])
-        from anyio.from_thread import start_blocking_portal
-
-        from jumperless_mcp.bench.board import Board
+        from jumperless_mcp.bench.sync_board import SyncBoard
         from jumperless_mcp.testing.handle import BoardHandle
 
         target = self.targets[name]
-        if self._portal is None:
-            self._portal = self._stack.enter_context(start_blocking_portal())
-        board = Board(target, safe_state=True)
+        sync: SyncBoard | None = None
         try:
-            self._portal.call(board.start)
+            sync = SyncBoard(target, safe_state=True)
+            sync.start()
         except Exception as exc:
+            if sync is not None:
+                sync.close()
             self.failures[name] = f"could not open Jumperless {name} ({target}): {type(exc).__name__}: {exc}"
             raise RuntimeError(self.failures[name]) from exc
-        handle = BoardHandle(name, target, board, self._portal)
+        handle = BoardHandle(name, target, sync)
         self.opened[name] = handle
         return handle
 
     def close(self) -> None:
-        """Safe state and close every opened board, then stop the loop thread; never raises."""
+        """Safe state and close every opened board and stop its loop thread; never raises."""
         for name, handle in reversed(list(self.opened.items())):
             try:
-                handle.run(handle.board.aclose)
+                handle.sync.close()
             except Exception as exc:  # the session ends anyway: say so, do not mask test results
                 log.warning("closing Jumperless %s failed: %s", name, exc)
         self.opened.clear()
-        self._stack.close()
-        self._portal = None
