@@ -148,16 +148,12 @@ def check_request(
             f"{rate} Hz on {len(analog)} analog channel(s) exceeds the ADC's {ANALOG_BUDGET} samples/s",
             f"at most {ANALOG_BUDGET // len(analog)} Hz with these analog channels",
         )
-    trig = None if trigger_channel is None else _channel(trigger_channel, "trigger_channel")
-    if trig is not None and trig not in chans:
-        raise ArgumentError("trigger_channel", f"GPIO_{trig} is not captured", f"one of {chans}")
+    trig = None if trigger_channel is None else _captured(trigger_channel, "trigger_channel", chans)
     if trigger_edge not in logic.EDGES:
         raise ArgumentError("trigger_edge", repr(trigger_edge), ", ".join(logic.EDGES))
     decode = None
     if uart_channel is not None:
-        line = _channel(uart_channel, "uart_channel")
-        if line not in chans:
-            raise ArgumentError("uart_channel", f"GPIO_{line} is not captured", f"one of {chans}")
+        line = _captured(uart_channel, "uart_channel", chans)
         baud = _int(uart_baud, "uart_baud", 1, MAX_RATE)
         bits = _int(uart_data_bits, "uart_data_bits", 5, 9)
         stop = _int(uart_stop_bits, "uart_stop_bits", 1, 2)
