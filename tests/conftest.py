@@ -79,14 +79,18 @@ def repl(jos_board: VirtualBoard) -> Iterator[RawRepl]:
 
 @pytest.fixture
 def make_board(tmp_path: Path) -> Iterator:
-    """Build a board with a parts file written from TOML text: make_board(toml_text, persona=...)."""
+    """Build a board with a parts file written from TOML text: make_board(toml_text, persona=..., time_scale=...).
+
+    The default time_scale runs the board's clock 20 times fast (the legacy menu's 1 s waits take 50 ms); a test
+    that samples a signal over time passes time_scale=1.0, so a pause of the machine is not 20 times longer in
+    board time."""
     boards: list[VirtualBoard] = []
 
-    def make(parts_toml: str = "", persona: str = "jumperlos") -> VirtualBoard:
+    def make(parts_toml: str = "", persona: str = "jumperlos", time_scale: float = LEGACY_TIME_SCALE) -> VirtualBoard:
         parts_file = tmp_path / f"parts{len(boards)}.toml"
         parts_file.write_text(parts_toml)
         board = VirtualBoard(
-            persona, parts=load_parts(parts_file), fs_dir=tmp_path / f"fs{len(boards)}", time_scale=LEGACY_TIME_SCALE
+            persona, parts=load_parts(parts_file), fs_dir=tmp_path / f"fs{len(boards)}", time_scale=time_scale
         ).start()
         boards.append(board)
         return board

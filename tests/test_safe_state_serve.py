@@ -155,7 +155,10 @@ async def test_idle_timer_fires_only_when_energised_and_idle(tmp_path: Path, jos
         assert jos_board.model.power["top_rail"] == pytest.approx(3.3)
         # then idle: the dead-man timer puts the board in the safe state, the client still connected
         await await_safe(jos_board)
-        safe = board_entry(await stdio.ok("boards", ping=False))["safe_state"]
+        # the board is safe as soon as its batch ran; the server records it once the board's report is read back
+        with anyio.move_on_after(SETTLE_BOUND):
+            while (safe := board_entry(await stdio.ok("boards", ping=False))["safe_state"])["last"] is None:
+                await anyio.sleep(0.05)
         assert safe["armed"] and safe["idle_safe_after"] == 2.0
         assert safe["last"].startswith("no tool call for") and "TOP_RAIL 3.3 V" in safe["last"]
     assert "no tool call for 2 s, but nothing energised: left as it is" in (tmp_path / "server.stderr").read_text()

@@ -255,7 +255,8 @@ class BoardModel:
         self.main_port_writer: Callable[[str], None] = lambda text: None
         self.main_port_waiter: Callable[[Callable[[float], None]], None] | None = None
         # The time axis: now(), gpio_level_at(), node_voltage_at(). VirtualBoard's time_scale shortens the main
-        # port's menu waits only; MicroPython's ticks and sleeps, like the firmware's, run on this clock at 1:1.
+        # port's menu waits and runs this clock 1/time_scale times as fast; MicroPython's ticks and sleeps, like
+        # the firmware's, count this clock.
         self.time = TimeModel(self, time_scale, seed)
         self.load_slot(0)
         self.snapshot("boot")
