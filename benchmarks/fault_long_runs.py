@@ -1,14 +1,18 @@
-"""Two long fault runs that need a wall clock or a separate process, so they live only in the benchmark.
+"""Long fault runs that need a wall clock or a separate process, so they live only in the benchmark.
 
 * a hung board under a short per-call timeout: how long each call takes (it must stay near its timeout,
   reconnecting included) and how soon the board answers after it un-hangs;
 * HTTP sessions opened and closed against a `serve --http` subprocess: its resident memory after each wave
-  (closed sessions must be released).
+  (closed sessions must be released);
+* Ctrl-C and SIGTERM to a stdio server (as started from a terminal), idle or with a call in flight: how soon it
+  exits, and whether the board is free and in the safe state right after.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -113,3 +117,108 @@ async def http_sessions(waves: int, per_wave: int) -> list[str]:
             server.wait(timeout=10)
     steps = " -> ".join(f"{size:.0f}" for size in sizes)
     return [f"http sessions: {waves} waves of {per_wave} opened and closed; server RSS {steps} MB"]
+
+
+# Started from a terminal, a program gets SIGINT's default action; one started in the background of a shell
+# ignores SIGINT. This puts the default back, then runs the server.
+AS_FROM_A_TERMINAL = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])",
+]
+
+
+def _stdio_request(server: subprocess.Popen[bytes], request_id: int, method: str, params: dict) -> dict:
+    assert server.stdin is not None and server.stdout is not None
+    server.stdin.write(
+        (json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}) + "\n").encode()
+    )
+    server.stdin.flush()
+    while True:
+        line = server.stdout.readline()
+        if not line:
+            raise RuntimeError("the server closed stdout")
+        message = json.loads(line)
+        if message.get("id") == request_id:
+            return message
+
+
+async def signal_exits(persona: str, runs: int, fs_dir: Path) -> list[str]:
+    """`runs` stdio servers on one virtual board, each energised (TOP_RAIL 3.3 V) and stopped by SIGINT or SIGTERM
+    in turn, every other one with a call in flight; the time from the signal to the exit, then whether the port
+    opens at once and TOP_RAIL reads 0 V (the safe state is on by default)."""
+    vboard = virtual(persona, fs_dir)
+    exits: dict[str, list[float]] = {"SIGINT": [], "SIGTERM": []}
+    problems: Counter[str] = Counter()
+    try:
+        port = vboard.main_path
+        assert port is not None
+        with tempfile.TemporaryDirectory(prefix="jumperless-signals-") as tmp:
+            env = {**os.environ, "JUMPERLESS_LOCK_DIR": tmp, "XDG_STATE_HOME": tmp, "XDG_CONFIG_HOME": tmp}
+            for run in range(runs):
+                signum = signal.SIGINT if run % 2 == 0 else signal.SIGTERM
+                in_flight = run % 4 >= 2
+                server = subprocess.Popen(
+                    [*AS_FROM_A_TERMINAL, *SERVER[:-2], "--port", port, "--allow-python"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env=env,
+                )
+                try:
+                    client = {"name": "signals", "version": "0"}
+                    params = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": client}
+                    _stdio_request(server, 1, "initialize", params)
+                    assert server.stdin is not None
+                    server.stdin.write(b'{"jsonrpc": "2.0", "method": "notifications/initialized"}\n')
+                    server.stdin.flush()
+                    call = {"name": "dac_set", "arguments": {"channel": "TOP_RAIL", "voltage": 3.3}}
+                    if _stdio_request(server, 2, "tools/call", call)["result"].get("isError"):
+                        problems["dac_set failed"] += 1
+                    if in_flight:
+                        code = "import time\nfor _ in range(600): time.sleep(0.05)"
+                        line = {"jsonrpc": "2.0", "id": 3, "method": "tools/call"}
+                        line["params"] = {"name": "exec_python", "arguments": {"code": code}}
+                        server.stdin.write((json.dumps(line) + "\n").encode())
+                        server.stdin.flush()
+                        await anyio.sleep(0.5)
+                    sent = time.monotonic()
+                    server.send_signal(signum)
+                    try:
+                        code_out = server.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        server.kill()
+                        server.wait()
+                        problems["still running 10 s after the signal"] += 1
+                        continue
+                    exits[signal.Signals(signum).name].append(time.monotonic() - sent)
+                    if code_out != 0:
+                        problems[f"exit status {code_out}"] += 1
+                finally:
+                    if server.poll() is None:
+                        server.kill()
+                        server.wait()
+                    for stream in (server.stdin, server.stdout):
+                        if stream is not None:
+                            stream.close()
+                try:
+                    async with Board(port, timeout=5) as board:
+                        if abs(await board.dac_get("TOP_RAIL")) > 0.01:
+                            problems["TOP_RAIL not 0 V after the exit"] += 1
+                except JumperlessError as exc:
+                    problems[f"the port after the exit: {type(exc).__name__}"] += 1
+    finally:
+        vboard.stop()
+
+    def figures(times: list[float]) -> str:
+        if not times:
+            return "none"
+        ordered = sorted(times)
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        return f"median {statistics.median(ordered):.2f} s, p95 {p95:.2f} s, max {ordered[-1]:.2f} s (n={len(ordered)})"
+
+    return [
+        f"signals to a stdio server {persona}: {runs} runs, half with a call in flight",
+        f"  SIGINT to exit: {figures(exits['SIGINT'])}; SIGTERM to exit: {figures(exits['SIGTERM'])}",
+        "  problems: " + (", ".join(f"{what} {n}" for what, n in problems.most_common()) or "none"),
+    ]

@@ -4,7 +4,8 @@ Prints, per scenario and persona, the figures of the reliability findings: calls
 errors by kind, cancellations, recovery times (median / p95). A wrong answer is the one figure that must be 0.
 
     .venv/bin/python benchmarks/faults.py                      # the default (long) sizes
-    .venv/bin/python benchmarks/faults.py --cycles 20 --injected 1000 --concurrent 500 --fuzzed 300 --configs 30
+    .venv/bin/python benchmarks/faults.py --cycles 20 --injected 1000 --concurrent 500 --fuzzed 300 --configs 30 \
+        --signals 8
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from fault_long_runs import http_sessions, hung_board
+from fault_long_runs import http_sessions, hung_board, signal_exits
 from fault_scenarios import (
     PERSONAS,
     Tally,
@@ -78,6 +79,8 @@ async def run(args: argparse.Namespace) -> None:
                 show(f"fuzzed tool calls {persona}", tally, time.monotonic() - started)
             if args.hung:
                 print("\n".join(await hung_board(persona, args.hung, args.hung_timeout, root / f"hung-{persona}")))
+            if args.signals:
+                print("\n".join(await signal_exits(persona, args.signals, root / f"sig-{persona}")), flush=True)
         if args.configs:
             await report("corrupted config files", config_corruption(root / "config.toml", args.configs, args.seed))
         if args.http_sessions:
@@ -104,6 +107,7 @@ def main() -> None:
     parser.add_argument("--configs", type=int, default=100, help="corrupted config files")
     parser.add_argument("--hung", type=int, default=10, help="calls on a hung board per persona (10)")
     parser.add_argument("--hung-timeout", type=float, default=2.0, help="their per-call timeout in s (2)")
+    parser.add_argument("--signals", type=int, default=20, help="stdio servers stopped by a signal per persona (20)")
     parser.add_argument("--http-sessions", type=int, default=600, help="HTTP sessions opened and closed (600)")
     parser.add_argument("--persona", action="append", choices=PERSONAS, help="only this persona (repeatable)")
     parser.add_argument("--seed", type=int, default=1)

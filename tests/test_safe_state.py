@@ -192,3 +192,44 @@ async def test_keeper_arms_local_boards_only_and_gives_way_to_a_returning_agent(
         assert keeper.idle_left() is None  # already safe: nothing to time until the next call
         assert await keeper.make_all_safe("again") == {}  # no call since: not sent twice
     assert_safe(jos_board)
+
+
+async def test_a_board_table_can_opt_out_of_the_safe_state(tmp_path: Path, jos_board: VirtualBoard) -> None:
+    """`safe_state = false` in `[boards.NAME]` leaves that board as it is; the others still go safe. A remote
+    board's safe state is its own server's setting, so the key is refused there, naming it."""
+    from jumperless_mcp.multiboard.federation import Federation
+    from jumperless_mcp.multiboard.members import LocalMember
+    from jumperless_mcp.serving.safe_shutdown import SafeKeeper
+
+    second = VirtualBoard("jumperlos", fs_dir=tmp_path / "fs2").start()
+    try:
+        file = tmp_path / "config.toml"
+        file.write_text(
+            f'[boards.kept]\nport = "{jos_board.main_path}"\nsafe_state = false\n\n'
+            f'[boards.made-safe]\nport = "{second.main_path}"\n'
+        )
+        config = settings.load({}, environ={}, path=file)
+        kept, made_safe = config.boards
+        assert (kept.config.safe_state, made_safe.config.safe_state) == (False, True)
+        async with (
+            Board(port_of(jos_board), timeout=5) as first_board,
+            Board(port_of(second), timeout=5) as second_board,
+        ):
+            members = [
+                LocalMember("kept", kept.config, board=first_board),
+                LocalMember("made-safe", made_safe.config, board=second_board),
+            ]
+            keeper = SafeKeeper(Federation(members), config)
+            assert [keeper.status(m)["armed"] for m in members] == [False, True]
+            await energise(first_board)
+            await energise(second_board)
+            done = await keeper.make_all_safe("the server is stopping")
+        assert list(done) == ["made-safe"]
+        assert_safe(second)
+        assert jos_board.model.power["top_rail"] == pytest.approx(RAISED["TOP_RAIL"])  # left as it was
+    finally:
+        second.stop()
+    file.write_text('[boards.lab]\nurl = "http://lab:8765/mcp"\nsafe_state = false\n')
+    with pytest.raises(ConfigError) as refused:
+        settings.load({}, environ={}, path=file)
+    assert refused.value.parameter == "boards.lab.safe_state" and "remote server" in str(refused.value)

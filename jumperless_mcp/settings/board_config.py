@@ -10,6 +10,7 @@ this machine or the URL of another `jumperless-mcp serve --http`:
     min_voltage = 0.0
     timeout = 5
     allow_python = false
+    safe_state = false          # this board is left as it is when the agent leaves (the top-level setting: on)
 
     [boards.bench-b]
     port = "emulator"
@@ -24,8 +25,8 @@ this machine or the URL of another `jumperless-mcp serve --http`:
 
 Rules: exactly one of `port` / `url`; `url` is http:// or https:// with a host; `token` and `token_env`
 not both, and the variable `token_env` names must be set; without either, a remote uses
-`JUMPERLESS_REMOTE_TOKEN` if set. `persona` and `parts` only with an emulator port. Voltage limits and
-`allow_python` of a remote board are set on the remote server, not here. Names are lowercase kebab- or
+`JUMPERLESS_REMOTE_TOKEN` if set. `persona` and `parts` only with an emulator port. Voltage limits,
+`allow_python` and `safe_state` of a remote board are set on the remote server, not here. Names are lowercase kebab- or
 snake-case, at most 20 characters, and no two may give the same wire prefix (`bench-a` and `bench_a`).
 
 `--board NAME=SELECTOR` (repeatable) gives the list on the command line instead; when any is given the
@@ -51,8 +52,8 @@ MAX_NAME_LENGTH = 20  # wire names are prefix_tool, <= 64 characters even when a
 NAME_RULE = "lowercase kebab- or snake-case starting with a letter, at most 20 characters (e.g. bench-a, lab_2)"
 REMOTE_TOKEN_ENV = "JUMPERLESS_REMOTE_TOKEN"
 BOARD_FORMS = f"NAME=usb:<location>, NAME=<port path>, {emulator_selectors('NAME=')}, NAME=http(s)://HOST[:PORT]/mcp"
-LIMIT_KEYS = ("read_only", "allow_python", "max_voltage", "min_voltage", "timeout")
-LOCAL_ONLY = ("port", "persona", "parts", "allow_python", "max_voltage", "min_voltage")
+LIMIT_KEYS = ("read_only", "allow_python", "max_voltage", "min_voltage", "timeout", "safe_state")
+LOCAL_ONLY = ("port", "persona", "parts", "allow_python", "max_voltage", "min_voltage", "safe_state")
 REMOTE_ONLY = ("url", "token", "token_env")
 BOARD_KEYS = tuple(sorted({*LIMIT_KEYS, *LOCAL_ONLY, *REMOTE_ONLY}))
 REMOTE_KEYS = ", ".join(k for k in BOARD_KEYS if k not in LOCAL_ONLY)
