@@ -233,3 +233,36 @@ async def test_a_board_table_can_opt_out_of_the_safe_state(tmp_path: Path, jos_b
     with pytest.raises(ConfigError) as refused:
         settings.load({}, environ={}, path=file)
     assert refused.value.parameter == "boards.lab.safe_state" and "remote server" in str(refused.value)
+
+
+async def test_a_board_dropped_from_the_configuration_is_made_safe_first(
+    tmp_path: Path, jos_board: VirtualBoard
+) -> None:
+    """A config reload that no longer lists a board: the server leaves it, so it goes safe before it is closed.
+    A board only reconfigured (the same name, a new limit) is left as it is."""
+    from jumperless_mcp.multiboard.federation import Federation
+    from jumperless_mcp.multiboard.members import LocalMember
+    from jumperless_mcp.serving.safe_shutdown import safe_keeping
+    from jumperless_mcp.settings.model import Config
+
+    second = VirtualBoard("jumperlos", fs_dir=tmp_path / "fs2").start()
+    try:
+        config = Config(timeout=5.0, idle_safe_after=0.0)
+        kept = LocalMember("kept", Config(port=jos_board.main_path, timeout=5.0))
+        dropped = LocalMember("dropped", Config(port=second.main_path, timeout=5.0))
+        federation = Federation([kept, dropped])
+        await federation.start()
+        try:
+            async with safe_keeping(federation, config, track_clients=False):
+                await energise(kept.board)
+                await energise(dropped.board)
+                await federation.replace_all([kept])
+                assert_safe(second)  # made safe before it was closed
+                assert jos_board.model.power["top_rail"] == pytest.approx(RAISED["TOP_RAIL"])
+                reconfigured = LocalMember("kept", Config(port=jos_board.main_path, timeout=5.0, max_voltage=6.0))
+                await federation.replace_all([reconfigured])
+                assert jos_board.model.power["top_rail"] == pytest.approx(RAISED["TOP_RAIL"])  # the same board, kept
+        finally:
+            await federation.aclose()
+    finally:
+        second.stop()

@@ -44,8 +44,10 @@ class Federation:
         self._wake = anyio.Event()
         self._announced: tuple[str, ...] | None = None
         self.server_tools = FederationTools(self)
-        # The server's safe-state keeper (serving/safe_shutdown.py) says here whether each member is armed.
+        # The server's safe-state keeper (serving/safe_shutdown.py) says here whether each member is armed, and
+        # makes a member safe before a configuration change drops it.
         self.safe_state_status: Callable[[Member], dict[str, Any]] | None = None
+        self.before_dropping: Callable[[Member], Awaitable[None]] | None = None
         self.directory: ToolDirectory
         self._rebuild()
 
@@ -82,6 +84,8 @@ class Federation:
             if wanted.get(name) is not old:
                 del self._members[name]
                 old.on_change = None
+                if name not in wanted and self.before_dropping is not None:  # gone, not merely reconfigured
+                    await self.before_dropping(old)
                 await old.aclose()
         new = [member for name, member in wanted.items() if name not in self._members]
         for member in new:

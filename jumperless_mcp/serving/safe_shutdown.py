@@ -162,6 +162,13 @@ class SafeKeeper:
         else:
             log.info("safe state: no tool call for %g s, but nothing energised: left as it is", self.idle_after)
 
+    async def dropping(self, member: Member) -> None:
+        """A board the configuration no longer lists: the server leaves it, so it goes safe first (if armed and
+        talked to). A board that is only reconfigured (same name) is left as it is."""
+        if self.armed(member) and isinstance(member, LocalMember) and member.board.session.version is not None:
+            reason = "dropped from the configuration"
+            await leave_safe(member.board, limit=self.limit, who=f"{board_label(member.name)}, {reason}")
+
     def _reachable(self) -> list[LocalMember]:
         """Armed members whose board this server has talked to (never connected: nothing of ours to undo)."""
         return [
@@ -215,6 +222,7 @@ async def safe_keeping(
     keeper = SafeKeeper(federation, config)
     keeper.track_clients = track_clients
     federation.safe_state_status = keeper.status
+    federation.before_dropping = keeper.dropping
     idle = f"after {keeper.idle_after:g} s idle with a rail or DAC energised" if keeper.idle_after else "no idle timer"
     log.info("safe state armed: on the last client leaving, on exit, and %s", idle)
     async with anyio.create_task_group() as group:
@@ -222,5 +230,6 @@ async def safe_keeping(
         try:
             yield keeper
         finally:
+            federation.before_dropping = None
             await keeper.make_all_safe("the server is stopping")
             group.cancel_scope.cancel()
