@@ -5,7 +5,8 @@ It calls every read-only, non-blocking function the catalog says the connected f
 reply parser meets a real repr, with the arity the catalog claims), then a few protocol checks: a bridge
 made on two free rows and removed, DAC0 set to a small voltage and back, a sleeping call interrupted and
 the channel recovered, the longest line the channel takes, non-ASCII text there and back (printed, and
-through a net name on JumperlOS), the current slot's file read back. Everything it changes it puts back.
+through a net name on JumperlOS), the current slot's file read back; where the board has the JumperlOS fourth
+port, its replies against the REPL's (bench/selftest_aux.py). Everything it changes it puts back.
 
 It refuses to start when the board is in use (bridges, DAC0/DAC1 or a rail set, the waveform generator
 running), saying what it found, unless forced: the checks make a bridge and drive DAC0.
@@ -24,6 +25,8 @@ from firmware_api.errors import FirmwareError, UnsupportedByFirmware
 from firmware_api.quoting import literal
 from firmware_api.versions import Family
 from jumperless_mcp.bench import netlist
+from jumperless_mcp.bench.selftest_aux import GROUP as AUX_GROUP
+from jumperless_mcp.bench.selftest_aux import aux_checks
 from jumperless_mcp.errors import BoardTimeout, ConnectionProblem, JumperlessError
 
 if TYPE_CHECKING:
@@ -90,7 +93,7 @@ class Outcome(enum.Enum):
 @dataclass
 class Check:
     name: str
-    group: str  # "catalog" (a read-only function and its parser) or "protocol"
+    group: str  # "catalog" (a read-only function and its parser), "protocol" or "aux port" (selftest_aux.py)
     outcome: Outcome
     detail: str = ""
     ms: float = 0.0
@@ -190,6 +193,10 @@ async def run_selftest(board: Board, *, force: bool = False) -> SelftestReport:
     await runner.catalog_reads()
     if made:
         await runner.check("protocol", "non-ASCII net name", runner.net_name_round_trip)
+    # the fourth port, while the bridge is made (bench/selftest_aux.py)
+    found = await aux_checks(board, bridge=ROWS if made else None, not_run=runner.gone, **runner.aux_dac())
+    report.checks += [Check(r.name, AUX_GROUP, Outcome(r.outcome), r.detail, r.ms) for r in found]
+    if made:
         await runner.check("protocol", "bridge: removed again", runner.remove_bridge)
     await runner.check("protocol", "DAC0 to 0.5 V and back", runner.dac_round_trip)
     await runner.check("protocol", "non-ASCII print round trip", runner.print_round_trip)
@@ -352,6 +359,10 @@ class _Runner:
         expect(abs(read - DAC_VOLTS) <= DAC_TOLERANCE, f"set {DAC_VOLTS} V, dac_get says {read}")
         expect(abs(back - before) <= DAC_TOLERANCE, f"set back to {before} V, dac_get says {back}")
         return f"read {read:g} V, back to {back:g} V"
+
+    def aux_dac(self) -> dict[str, Any]:
+        """The DAC0 excursion the aux group repeats: the same volts, tolerance and no-save argument."""
+        return {"dac_volts": DAC_VOLTS, "dac_tolerance": DAC_TOLERANCE, "dac_extra": self._no_save()}
 
     def _no_save(self) -> tuple[object, ...]:
         """dac_set's save argument, where it has one: do not write the setpoint to flash."""

@@ -22,7 +22,8 @@ def add_selftest_parser(commands: argparse._SubParsersAction) -> argparse.Argume
         help="check that the host's assumptions hold on a connected board (safe; reverts what it changes)",
         description="Call every read-only function the firmware has and check each reply parses, then a few "
         "protocol checks (a bridge on rows 59-60 made and removed, DAC0 to 0.5 V and back, an interrupted call, "
-        "the longest line, non-ASCII text, the slot file). Refuses a board in use unless --force. "
+        "the longest line, non-ASCII text, the slot file) and, where the board has the JumperlOS fourth port, its "
+        "replies against the REPL's. Refuses a board in use unless --force. "
         "Exit 0 when all pass, 1 when a check fails, 2 when refused or not connected.",
     )
     parser.add_argument(

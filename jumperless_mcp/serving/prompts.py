@@ -70,14 +70,21 @@ def node_list_arg(name: str, text: str) -> str:
     return ", ".join(node_arg(name, item) for item in items)
 
 
-def choice_arg(options: tuple[str, ...]) -> Callable[[str, str], str]:
-    def check(name: str, text: str) -> str:
+@dataclass(frozen=True)
+class Choice:
+    """A choice argument's check; its options are also what completion offers (serving/completions.py)."""
+
+    options: tuple[str, ...]
+
+    def __call__(self, name: str, text: str) -> str:
         value = text.strip().lower()
-        if value not in options:
-            raise bad_argument(name, f"{text!r} is not one of them", ", ".join(options))
+        if value not in self.options:
+            raise bad_argument(name, f"{text!r} is not one of them", ", ".join(self.options))
         return value
 
-    return check
+
+def choice_arg(options: tuple[str, ...]) -> Choice:
+    return Choice(options)
 
 
 def number_arg(low: float, high: float, unit: str, integer: bool = False) -> Callable[[str, str], str]:

@@ -191,6 +191,7 @@ class Resources:
         self.members = members
         self.bus = bus
         self.subscribers = Subscribers()
+        self._last_listed: list[str] | None = None  # the resource URIs when the tool list last changed
 
     def handlers(self) -> dict[str, Any]:
         """The lowlevel Server's resource handlers (keyword arguments of its constructor)."""
@@ -257,7 +258,7 @@ class Resources:
             )
             for topic, about in REFERENCE.items()
         ]
-        for member in self._local():
+        for member in self._offered():
             for part, (title, mime, about) in BOARD_PARTS.items():
                 listed.append(
                     types.Resource(
@@ -389,6 +390,18 @@ class Resources:
 
     def _local(self) -> list[Any]:
         return [m for m in self.members() if getattr(m, "runner", None) is not None]
+
+    def _offered(self) -> list[Any]:
+        """Local boards whose tools are offered now: with several boards an unplugged one leaves the tool list,
+        and its resources leave the resource list with them."""
+        return [m for m in self._local() if any(m.tools.unavailable_reason(t) is None for t in m.tools.tool_names())]
+
+    def list_changed(self) -> bool:
+        """Whether the resource list differs from when this was last asked (boards came, went or were renamed)."""
+        uris = [str(resource.uri) for resource in self.resources()]
+        changed = self._last_listed is not None and uris != self._last_listed
+        self._last_listed = uris
+        return changed
 
     def _member(self, uri: str, board: str) -> Any:
         for member in self._local():

@@ -21,13 +21,13 @@ from typing import Any, Protocol
 from mcp import types
 from mcp.server import NotificationOptions, Server, ServerRequestContext
 from mcp.server.request_state import RequestStateBoundary, RequestStateSecurity
-from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
+from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ResourcesListChanged, ToolsListChanged
 
 from jumperless_mcp.bench.board import Board
 from jumperless_mcp.multiboard.board_list import SINGLE_NAME, open_bench
 from jumperless_mcp.multiboard.federation import Federation
 from jumperless_mcp.multiboard.members import LocalMember
-from jumperless_mcp.serving import prompts
+from jumperless_mcp.serving import completions, prompts
 from jumperless_mcp.serving.asking import InputRequired, SessionAsker
 from jumperless_mcp.serving.resources import Resources
 from jumperless_mcp.serving.safe_shutdown import safe_keeping
@@ -94,17 +94,20 @@ class Listeners:
         if stack is not None:
             stack.callback(self._sessions.pop, key, None)
 
-    async def tell(self) -> None:
-        """notifications/tools/list_changed to each, on the connection-wide channel; drop those that fail."""
+    async def tell(self, resources_too: bool = False) -> None:
+        """notifications/tools/list_changed (and resources/list_changed) to each, on the connection-wide channel;
+        drop those that fail."""
         for key, session in list(self._sessions.items()):
             try:
                 await session.send_tool_list_changed()
+                if resources_too:
+                    await session.send_resource_list_changed()
             except Exception as exc:  # a client that went away
                 log.debug("list_changed not delivered to a closed connection: %s", exc)
                 self._sessions.pop(key, None)
 
 
-NOTIFIES = NotificationOptions(tools_changed=True)  # the list_changed notifications this server really sends
+NOTIFIES = NotificationOptions(tools_changed=True, resources_changed=True)  # the list_changed this server sends
 
 
 class JumperlessServer(Server[Any]):
@@ -208,11 +211,15 @@ def federation_server(catalog: Catalog, environ: Mapping[str, str] | None = None
         clients.add(ctx.session)
 
     async def tell_clients() -> None:
-        await clients.tell()
+        resources_changed = resource_view.list_changed()  # per-board resources follow their board's tools
+        await clients.tell(resources_changed)
         await bus.publish(ToolsListChanged())
+        if resources_changed:
+            await bus.publish(ResourcesListChanged())
 
     catalog.subscribe(tell_clients)
     resource_view = Resources(lambda: list(getattr(catalog, "members", [])), bus)
+    resource_view.list_changed()  # the list as it starts
     server = JumperlessServer(
         "jumperless-mcp",
         version=__version__,
@@ -221,6 +228,7 @@ def federation_server(catalog: Catalog, environ: Mapping[str, str] | None = None
         on_call_tool=on_call_tool,
         on_subscriptions_listen=ListenHandler(bus),
         **prompts.handlers(catalog),
+        **completions.handlers(catalog, resource_view),  # completion/complete: prompt args, template variables
         **resource_view.handlers(),
         cache_hints=deferred.CACHE_HINTS,
     )
