@@ -121,3 +121,20 @@ def board_calls(h: Harness) -> Iterator[list[list[str]]]:
         yield sent
     finally:
         del session.run
+
+
+@asynccontextmanager
+async def two_board_server(tmp_path: Any) -> AsyncIterator[tuple[Server, VirtualBoard, VirtualBoard]]:
+    """A server over two virtual boards, `bench-a` (JumperlOS) and `bench-b` (5.3.x), and the boards."""
+    from jumperless_mcp.multiboard.federation import Federation
+    from jumperless_mcp.multiboard.members import LocalMember
+    from jumperless_mcp.serving.server import federation_server
+
+    config = Config().validated()
+    with (
+        VirtualBoard("jumperlos", fs_dir=tmp_path / "a") as vboard_a,
+        VirtualBoard("legacy", fs_dir=tmp_path / "b") as vboard_b,
+    ):
+        async with Board(vboard_a.info(), timeout=5) as a, Board(vboard_b.info(), timeout=5) as b:
+            members = [LocalMember("bench-a", config, board=a), LocalMember("bench-b", config, board=b)]
+            yield federation_server(Federation(members), environ={}), vboard_a, vboard_b

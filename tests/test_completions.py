@@ -15,16 +15,15 @@ from typing import Any
 import pytest
 from mcp import Client, types
 from mcp.shared.exceptions import MCPError
+from mcp_harness import two_board_server
 from mcp_types import INVALID_PARAMS
 
 from firmware_api.nodes import NODES, resolve_node
 from jumperless_mcp.bench.board import Board
 from jumperless_mcp.bench.capture import captures_dir
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.multiboard.federation import Federation
-from jumperless_mcp.multiboard.members import LocalMember
 from jumperless_mcp.serving import completions, prompts, resources
-from jumperless_mcp.serving.server import build_server, federation_server
+from jumperless_mcp.serving.server import build_server
 from jumperless_mcp.settings.config import Config
 
 MODERN = "2026-07-28"
@@ -118,22 +117,14 @@ async def test_prompt_arguments_complete_from_their_declarations(jos_board: Virt
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_board_names_complete_with_two_boards(tmp_path: Path, mode: str) -> None:
-    config = Config().validated()
-    with (
-        VirtualBoard("jumperlos", fs_dir=tmp_path / "a") as vboard_a,
-        VirtualBoard("legacy", fs_dir=tmp_path / "b") as vboard_b,
-    ):
-        async with Board(vboard_a.info(), timeout=5) as a, Board(vboard_b.info(), timeout=5) as b:
-            members = [LocalMember("bench-a", config, board=a), LocalMember("bench-b", config, board=b)]
-            server = federation_server(Federation(members), environ={})
-            async with Client(server, mode=mode) as client:
-                before = (sent_to(vboard_a), sent_to(vboard_b))
-                both = await prompt_values(client, "measure_component", "board", "")
-                one = await prompt_values(client, "check_board", "board", "BENCH-B")
-                none = await prompt_values(client, "check_board", "board", "lab")
-                uris = await template_values(client, "jumperless://{board}/state", "board", "bench")
-                slots = await template_values(client, SLOT, "board")
-                after = (sent_to(vboard_a), sent_to(vboard_b))
+    async with two_board_server(tmp_path) as (server, vboard_a, vboard_b), Client(server, mode=mode) as client:
+        before = (sent_to(vboard_a), sent_to(vboard_b))
+        both = await prompt_values(client, "measure_component", "board", "")
+        one = await prompt_values(client, "check_board", "board", "BENCH-B")
+        none = await prompt_values(client, "check_board", "board", "lab")
+        uris = await template_values(client, "jumperless://{board}/state", "board", "bench")
+        slots = await template_values(client, SLOT, "board")
+        after = (sent_to(vboard_a), sent_to(vboard_b))
     assert both.values == ["bench-a", "bench-b"] and both.total == 2
     assert one.values == ["bench-b"] and none.values == []
     assert uris.values == ["bench-a", "bench-b"] and slots.values == ["bench-a", "bench-b"]

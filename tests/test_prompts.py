@@ -15,14 +15,13 @@ from typing import Any
 import pytest
 from mcp import Client, types
 from mcp.shared.exceptions import MCPError
+from mcp_harness import two_board_server
 from mcp_types import INVALID_PARAMS
 
 from jumperless_mcp.bench.board import Board
 from jumperless_mcp.emulator import VirtualBoard
-from jumperless_mcp.multiboard.federation import Federation
-from jumperless_mcp.multiboard.members import LocalMember
 from jumperless_mcp.serving import prompts
-from jumperless_mcp.serving.server import build_server, federation_server
+from jumperless_mcp.serving.server import build_server
 from jumperless_mcp.settings.config import Config
 from jumperless_mcp.tooling.deferred import META_TOOLS
 from jumperless_mcp.tooling.tool_directory import ToolDirectory
@@ -189,20 +188,12 @@ async def test_build_prompt_shows_the_netlist_and_the_power_choice(jos_board: Vi
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_several_boards_need_the_board_argument_and_get_prefixed_names(tmp_path: Any, mode: str) -> None:
-    config = Config().validated()
-    with (
-        VirtualBoard("jumperlos", fs_dir=tmp_path / "a") as vboard_a,
-        VirtualBoard("legacy", fs_dir=tmp_path / "b") as vboard_b,
-    ):
-        async with Board(vboard_a.info(), timeout=5) as a, Board(vboard_b.info(), timeout=5) as b:
-            members = [LocalMember("bench-a", config, board=a), LocalMember("bench-b", config, board=b)]
-            server = federation_server(Federation(members), environ={})
-            async with Client(server, mode=mode) as client:
-                offered = {tool.name for tool in (await client.list_tools()).tools}
-                listed = [p.name for p in (await client.list_prompts()).prompts]
-                missing = await refused(client, "check_board", {})
-                wrong = await refused(client, "check_board", {"board": "bench-c"})
-                text = text_of(await client.get_prompt("measure_component", {"a": "5", "b": "9", "board": "bench-b"}))
+    async with two_board_server(tmp_path) as (server, _, _), Client(server, mode=mode) as client:
+        offered = {tool.name for tool in (await client.list_tools()).tools}
+        listed = [p.name for p in (await client.list_prompts()).prompts]
+        missing = await refused(client, "check_board", {})
+        wrong = await refused(client, "check_board", {"board": "bench-c"})
+        text = text_of(await client.get_prompt("measure_component", {"a": "5", "b": "9", "board": "bench-b"}))
     assert listed == [p.name for p in prompts.PROMPTS]  # the list does not depend on the boards
     assert missing.data["parameter"] == "board" and missing.data["allowed"] == "bench-a, bench-b"
     assert "bench-c" in wrong.message and "bench-a, bench-b" in wrong.message
