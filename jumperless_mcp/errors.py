@@ -70,15 +70,18 @@ class BoardDisconnected(ConnectionProblem):
 
 class BoardTimeout(ConnectionProblem, TimeoutError):
     """A call ran out of its time (running, or connecting first); the message says what was done about it:
-    interrupted and resynchronised, or the link closed to be reopened by the next call.
+    interrupted (the next call checks the channel first), resynchronised, or the link closed to be reopened by
+    the next call.
 
     `ready` tells a caller that rewords the error (a probe wait that simply ended) whether the channel is
-    open and clean again; False when the link was closed or could not be opened.
+    open and clean again; `interrupted` that the board was interrupted and the link kept, to be checked by
+    the next call. Both False when the link was closed or could not be opened.
     """
 
-    def __init__(self, message: str, *, ready: bool = True) -> None:
+    def __init__(self, message: str, *, ready: bool = True, interrupted: bool = False) -> None:
         super().__init__(message)
         self.ready = ready
+        self.interrupted = interrupted
 
 
 class ProtocolError(ConnectionProblem):

@@ -103,8 +103,11 @@ async def test_oneliner_timeout_is_recovered_on_jumperlos(tmp_path: Path) -> Non
 async def test_oneliner_call_that_never_ends_drops_and_reconnects(tmp_path: Path) -> None:
     with VirtualBoard("jumperlos", fs_dir=tmp_path / "fs") as virtual:
         async with Board.open(virtual.main_path, allow_python=True) as board:
-            with pytest.raises(BoardTimeout):
+            with pytest.raises(BoardTimeout) as first:
                 await board.run_python("import micropython;micropython.kbd_intr(-1);print(probe_read())", timeout=0.3)
+            assert first.value.interrupted and board.health().level == "degraded"  # the next call checks first
+            with pytest.raises(BoardTimeout, match="still running"):  # it ignored the Ctrl-Q: nothing else is run
+                await board.node("D9", timeout=5)
             health = board.health()
             assert not health.connected and "still running" in (health.last_error or "")  # given up on the link
             virtual.probe.touch(5)  # the stuck call ends; the queued Ctrl-Q reaches the editor, which drops it

@@ -17,7 +17,7 @@ from jumperless_mcp.emulator import VirtualBoard
 from jumperless_mcp.errors import BoardBusy, BoardTimeout, ConnectionProblem
 from jumperless_mcp.link.handshake import VERSION_REPLY
 from jumperless_mcp.link.serial_link import SerialLink
-from jumperless_mcp.link.session import RESYNC_LIMIT, Session
+from jumperless_mcp.link.session import Session
 from jumperless_mcp.link.targets import Target
 
 LIMIT = 0.5  # the per-call timeout while the board is hung
@@ -80,19 +80,33 @@ async def test_hung_board_calls_end_within_their_timeout(tmp_path: Path) -> None
         async with serve(virtual, timeout=LIMIT) as h:
             board = h.board
             assert await board.node("D13") == 83
+            started = time.monotonic()
             with pytest.raises(BoardTimeout) as healthy:  # a board that answers the interrupt
                 await board.probe_read(timeout=0.2)
-            assert str(healthy.value).endswith("it was interrupted and the channel resynchronised")
-            assert healthy.value.ready is True
-            assert board.session.connected
+            assert time.monotonic() - started < 0.2 + SLACK
+            assert str(healthy.value).endswith(
+                "it was interrupted, and the channel is checked before the next call runs"
+            )
+            assert healthy.value.interrupted is True and healthy.value.ready is False
+            assert board.session.connected and board.health().level == "degraded"
+            assert await board.node("D12") == 82  # checked, then run
+            assert board.health().level == "healthy"  # the check and the call that followed it went right
 
             virtual.hang()
             started = time.monotonic()
             first = await h.error("is_connected", node1=1, node2=2)  # the server's timeout: LIMIT
-            assert time.monotonic() - started < LIMIT + RESYNC_LIMIT + SLACK
+            assert time.monotonic() - started < LIMIT + SLACK  # the call ends at its timeout: no resync inside it
             assert first["kind"] == "board_timeout" and first["retryable"] is True
-            message = first["error"]
-            assert message.startswith(f"the board did not finish within {LIMIT:g} s; interrupting it failed (")
+            assert first["error"] == (
+                f"the board did not finish within {LIMIT:g} s; it was interrupted, and the channel is checked "
+                "before the next call runs"
+            )
+            assert board.session.connected
+            started = time.monotonic()
+            second = await h.error("is_connected", node1=1, node2=2)  # the check fails within this call's timeout
+            assert time.monotonic() - started < LIMIT + SLACK
+            message = second["error"]
+            assert message.startswith("the board was not ready after the last call timed out: interrupting it failed (")
             assert "the link was closed; the next call reconnects" in message and "resynchronised" not in message
             assert not board.session.connected
 

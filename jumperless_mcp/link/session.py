@@ -1,10 +1,11 @@
 """The connection manager: one long-lived, self-healing session per board.
 
 * one request at a time (an `anyio.Lock`);
-* every request bounded by its timeout, (re)connecting included; a request that times
-  out or is cancelled interrupts the board and resynchronises the channel (shielded
-  from the cancellation, at most RESYNC_LIMIT more), so no stale reply can reach the
-  next request, and its error says whether that worked or the link was closed;
+* every request bounded by its timeout, (re)connecting included: a request that times out
+  interrupts the board at once and returns; the next request first drains and checks the
+  channel, within its own timeout, so no stale reply can reach it (if that fails the link is
+  closed and reopened by the one after). A cancelled request resynchronises before it ends
+  (shielded, at most RESYNC_LIMIT). Errors say whether the channel was put right or closed;
 * a lost port (unplug, reboot) fails the request in flight with a retryable
   `BoardDisconnected`; the next request reconnects, with backoff between attempts;
 * `health()` says how it is going.
@@ -42,7 +43,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 15.0
-RESYNC_LIMIT = 4.0  # what a call may take beyond its timeout to put the channel right (or give up and close it)
+RESYNC_LIMIT = 4.0  # the longest putting the channel right may take (or give up and close it)
+INTERRUPT_LIMIT = 0.2  # writing the interrupt after a timeout (a few bytes; the port is open)
 MAX_BACKOFF = 2.0
 MAX_WAIT_SHARE = 0.5  # at most this share of a call's budget goes on waiting out the reconnect backoff
 FIRST_BACKOFF = 0.1
@@ -97,6 +99,7 @@ class Session:
         self._last_error: str | None = None
         self._degraded_note: str | None = None
         self._resynced = False
+        self._unsettled: str | None = None  # why the channel must be checked before the next request
         self.board_messages: collections.deque[str] = collections.deque(maxlen=100)
 
     # --- state -------------------------------------------------------------------------------
@@ -127,7 +130,7 @@ class Session:
     def health(self) -> Health:
         if self._transport is None:
             level = "down"
-        elif self._degraded_note or self._resynced:
+        elif self._degraded_note or self._resynced or self._unsettled:
             level = "degraded"
         else:
             level = "healthy"
@@ -160,13 +163,16 @@ class Session:
 
         Without `timeout`, each chunk (one board round trip) gets the session's default. The timeout
         counts from when the call has the board (not while it waits behind another call) and covers
-        (re)connecting; a call that times out may take up to RESYNC_LIMIT more to leave the channel clean.
+        (re)connecting and checking the channel a timed-out call left: the call ends within it.
         """
         if timeout is not None and timeout <= 0:
             raise ValueError(f"timeout must be positive, got {timeout}")
         async with self._lock:
             started = time.monotonic()
-            transport = await self._ensure_connected(self.default_timeout if timeout is None else timeout)
+            budget = self.default_timeout if timeout is None else timeout
+            transport = await self._ensure_connected(budget)
+            if self._unsettled is not None:
+                transport = await self._settle(budget - (time.monotonic() - started))
             chunks = _chunks(transport.prepare(statements), transport.max_line)
             limit = self.default_timeout * len(chunks) if timeout is None else timeout
             sent = time.monotonic()
@@ -179,9 +185,11 @@ class Session:
                 with anyio.fail_after(limit - (sent - started)):
                     reply = await self._execute(transport, chunks)
             except TimeoutError:
-                outcome = await self._resync(f"a call timed out after {limit:g} s")
+                outcome = await self._interrupt(f"a call timed out after {limit:g} s")
                 raise BoardTimeout(
-                    f"the board did not finish within {limit:g} s; {outcome}", ready=self.connected
+                    f"the board did not finish within {limit:g} s; {outcome}",
+                    ready=self.connected and self._unsettled is None,
+                    interrupted=self._unsettled is not None,
                 ) from None
             except BoardDisconnected as exc:
                 await self._drop(str(exc))
@@ -373,11 +381,43 @@ class Session:
             self._side_link = None
             raise
 
-    async def _resync(self, reason: str) -> str:
-        """Interrupt and drain after a failed request; drop the connection if that fails too.
+    async def _interrupt(self, reason: str) -> str:
+        """After a timeout: interrupt the board now and leave draining and checking the channel to the next
+        request (`_settle`), so this call ends at its timeout. Returns what happened, for the error message."""
+        self._last_error = reason
+        transport = self._transport
+        if transport is None:
+            return "the link is closed; the next call reconnects"
+        with anyio.CancelScope(shield=True):
+            try:
+                with anyio.fail_after(INTERRUPT_LIMIT):
+                    sent = await transport.interrupt()
+            except Exception as exc:
+                problem = str(exc) or type(exc).__name__
+                await self._drop(f"{reason}; interrupting failed ({problem})")
+                return f"interrupting it failed ({problem}), so the link was closed; the next call reconnects"
+        if not sent:
+            return "nothing had reached the board yet, so the channel is clean"
+        self._unsettled = reason
+        return "it was interrupted, and the channel is checked before the next call runs"
+
+    async def _settle(self, remaining: float) -> Transport:
+        """Drain and check the channel a timed-out request left, within what is left of this call's budget;
+        the channel, or BoardTimeout when that failed (the link is then closed: the next call reconnects)."""
+        reason, self._unsettled = self._unsettled or "", None
+        outcome = await self._resync(reason, limit=min(RESYNC_LIMIT, remaining), interrupted=True)
+        if self._transport is None:
+            raise BoardTimeout(
+                f"the board was not ready after the last call timed out: {outcome}; nothing was run", ready=False
+            )
+        return self._transport
+
+    async def _resync(self, reason: str, *, limit: float = RESYNC_LIMIT, interrupted: bool = False) -> str:
+        """Interrupt (unless `interrupted`) and drain after a failed request; drop the connection if that fails
+        too.
 
         Returns what happened, in words for the caller's error message (it must not claim a resync
-        that failed). Shielded, and bounded by RESYNC_LIMIT.
+        that failed). Shielded, and bounded by `limit`.
         """
         self._last_error = reason
         transport = self._transport
@@ -385,11 +425,11 @@ class Session:
             return "the link is closed; the next call reconnects"
         with anyio.CancelScope(shield=True):
             try:
-                with anyio.fail_after(RESYNC_LIMIT):
-                    did_something = await transport.recover()
+                with anyio.fail_after(max(limit, 0.0)):
+                    did_something = await transport.recover(interrupted)
             except Exception as exc:
                 problem = str(exc) or (
-                    f"no answer within {RESYNC_LIMIT:g} s" if isinstance(exc, TimeoutError) else type(exc).__name__
+                    f"no answer within {limit:g} s" if isinstance(exc, TimeoutError) else type(exc).__name__
                 )
                 await self._drop(f"{reason}; resynchronising failed ({problem})")
                 return f"interrupting it failed ({problem}), so the link was closed; the next call reconnects"

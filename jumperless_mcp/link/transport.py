@@ -80,8 +80,14 @@ class Transport(ABC):
         """Run prepared statements in order, stopping at the first error. Callers bound the wait."""
 
     @abstractmethod
-    async def recover(self) -> bool:
-        """After a timeout or cancellation: interrupt, drain and resynchronise, or raise.
+    async def interrupt(self) -> bool:
+        """After a timeout: stop what the board runs for the request, at once and without reading anything
+        (`recover(interrupted=True)` drains and checks the channel later). False when nothing was in flight."""
+
+    @abstractmethod
+    async def recover(self, interrupted: bool = False) -> bool:
+        """After a timeout or cancellation: interrupt (unless `interrupt()` already did), drain and
+        resynchronise, or raise.
 
         Returns False when nothing was in flight (cancelled before sending), so nothing was done.
         """

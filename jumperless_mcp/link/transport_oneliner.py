@@ -166,7 +166,13 @@ class OneLinerTransport(Transport):
             traceback = found.group("traceback")
             return body + chunk[: found.start("traceback")], parse_traceback(clean_text(traceback))
 
-    async def recover(self) -> bool:
+    async def interrupt(self) -> bool:
+        if self._outstanding is None:
+            return False
+        await self.link.write(CTRL_Q)
+        return True
+
+    async def recover(self, interrupted: bool = False) -> bool:
         """Stop the interrupted request, wait for its end, then check with a fresh nonce.
 
         Ctrl-Q stops code on 5.3.x (unless it neither prints nor sleeps) and, re-armed by each request,
@@ -179,7 +185,8 @@ class OneLinerTransport(Transport):
         nonce = self._outstanding
         if nonce is None:  # cancelled before sending: nothing to interrupt or drain
             return False
-        await self.link.write(CTRL_Q)
+        if not interrupted:
+            await self.link.write(CTRL_Q)
         ended = re.compile(re.escape(nonce.encode() + b"\x03") + b"|" + TRACEBACK_BLOCK)
         with anyio.move_on_after(END_WAIT) as waiting:
             await self.link.read_until(ended)

@@ -102,11 +102,18 @@ class RawReplTransport(Transport):
             log.debug("ignored %r between the reply's two \\x04: no error the board reports", error_text[-200:])
         return Reply(stdout.decode("utf-8", "replace"), error)
 
-    async def recover(self) -> bool:
+    async def interrupt(self) -> bool:
+        if not self._outstanding:
+            return False
+        await self.link.write(b"\x03")
+        return True
+
+    async def recover(self, interrupted: bool = False) -> bool:
         """Ctrl-C, re-enter the raw REPL, and check with a fresh nonce that nothing stale is left."""
         if not self._outstanding:  # cancelled before sending: nothing to interrupt or drain
             return False
-        await self.link.write(b"\x03")
+        if not interrupted:
+            await self.link.write(b"\x03")
         with anyio.move_on_after(0.5):
             await self.link.read_until(b"\x04>")  # the interrupted run ends its reply
         await self.start()

@@ -49,7 +49,7 @@ def _word(words: dict[int, str], value: object) -> str:
 
 def _timed_out(args: dict[str, Any], what: str, exc: BoardTimeout) -> ToolFailure:
     """A wait for a person that ran out; only a board whose channel came back clean is called ready."""
-    if exc.ready:
+    if exc.ready or exc.interrupted:
         message = (
             f"no {what} within {args['timeout']:g} s; the wait was interrupted and the board is ready again "
             "(call again to keep waiting)"
