@@ -4,14 +4,15 @@ Every other statement the host renders is one expression calling firmware functi
 (jumperless_mcp/bench/capture.py) instead sends a small fixed program, as it is on the raw REPL or as
 `exec('<source with ~ for line ends>'.replace('~',chr(10)))` on the `>` channel. What varies from one capture to
 the next is only the `_jc(...)` call's arguments, so a burst is accepted when every other statement is the
-program's own (one of its variants: with or without the trigger wait and the pacing) and those arguments hold
-nothing but literals and firmware function names: values cannot inject code there.
+program's own (one of its variants: with or without the trigger wait, the pacing and the pre-trigger ring) and
+those arguments hold nothing but literals and firmware function names: values cannot inject code there.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import itertools
 from collections.abc import Set
 
 from firmware_api import python_ast
@@ -26,19 +27,21 @@ ALLOWED_NODES = (ast.Constant, ast.Tuple, ast.UnaryOp, ast.USub, ast.Load, ast.N
 def _variants() -> frozenset[tuple[str, ...]]:
     """The program's fixed statements (all but the entry call), for each variant."""
     found = set()
-    for rate in (None, 1000.0):
-        for level in (None, 1.0):
-            plan = plan_capture(
-                [0],
-                rate=rate,
-                samples=10,
-                duration=None,
-                trigger_channel=None,
-                trigger_level=level,
-                trigger_edge="rising",
-                trigger_timeout=1.0,
-            )
-            found.add(_fixed(python_ast.parse(board_source(plan, "\x1e0000c")).body)[0])
+    for rate, level, pretrigger in itertools.product((None, 1000.0), (None, 1.0), (0, 1)):
+        if pretrigger and (rate is None or level is None):
+            continue  # the pre-trigger ring needs a trigger and a rate
+        plan = plan_capture(
+            [0],
+            rate=rate,
+            samples=10,
+            duration=None,
+            trigger_channel=None,
+            trigger_level=level,
+            trigger_edge="rising",
+            trigger_timeout=1.0,
+            pretrigger=pretrigger,
+        )
+        found.add(_fixed(python_ast.parse(board_source(plan, "\x1e0000c")).body)[0])
     return frozenset(found)
 
 

@@ -63,6 +63,7 @@ VALUES: dict[str, list[Any]] = {
     # the decoders read the samples on the host (no MicroPython); their lines only make sense in pairs
     **{f"la_capture.{name}": [None] for name in ("i2c_scl", "i2c_sda", "spi_clock", "spi_mosi", "spi_miso", "spi_cs")},
     "capture.via": ["burst"],
+    "capture.pretrigger": [0, 1],  # 1: the pre-trigger ring (the full set has a trigger, a rate and 2 samples)
     # the measurement workflows (tools/measure.py): a part's two legs, a sweep that is not empty, no long settle
     "a": [10],
     "b": [11],

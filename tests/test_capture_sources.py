@@ -26,7 +26,8 @@ def _burst(**options: object) -> str:
 
 
 def test_real_bursts_pass_in_both_framings() -> None:
-    for source in (_burst(), _burst(rate=None), _burst(trigger_level=-1.5, trigger_edge="falling")):
+    ring = _burst(trigger_level=1.0, pretrigger=5)
+    for source in (_burst(), _burst(rate=None), _burst(trigger_level=-1.5, trigger_edge="falling"), ring):
         assert rendered_problems(source) == []
         assert rendered_problems(one_line(source)) == []
 

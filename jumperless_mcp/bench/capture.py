@@ -6,9 +6,9 @@ One round trip on every firmware: the host renders a small MicroPython burst loo
 sample's time the middle of its channel reads; then it prints them as a few tagged lines of integers (0.1 mV,
 1 uA; times as microsecond deltas), so the rate reached comes from the board's own clock. On the raw REPL
 (JumperlOS) the source goes as it is; on the `>` one-liner (5.3.x, or JumperlOS's fallback) as one `exec(...)`
-line that fits the line limit (on JumperlOS's fallback up to 4 channels with a trigger). There each request
-also costs the firmware's 1 s input collector, and the heap is smaller, so fewer samples fit
-(LEGACY_MAX_VALUES).
+line that fits the line limit (JumperlOS's fallback takes 929 characters: a triggered burst of one or two
+channels, never the pre-trigger ring; 5.3.x's 1950 take the ring with every channel). There each request also
+costs the firmware's 1 s input collector, and the heap is smaller, so fewer samples fit (LEGACY_MAX_VALUES).
 
 `via="aux"` (JumperlOS 5.7.0.13's fourth port, `Backchannel.every_adc`) has the firmware run
 `:every:<us>us:<n>:adc` from its service loop instead: nothing goes to the REPL, so a running script is not
@@ -20,8 +20,12 @@ Here: `Board.capture` (the mixin), the `Capture` it returns (stats, plot, CSV) a
 `capture_plan.py` checks a request, `capture_burst.py` renders the board's loop and reads what it prints.
 
 The trigger waits on one ADC channel for the level to be crossed in the given direction (armed once the
-signal is HYSTERESIS volts on the other side) and then starts the capture: no pre-trigger samples. When no
-edge comes within the timeout the capture runs anyway, untriggered, and says so (a scope's "auto" mode).
+signal is HYSTERESIS volts on the other side) and then starts the capture. With `pretrigger` N (and a rate) the
+board samples every channel on the rate's schedule while it waits, keeping the last N samples in a ring, and
+the edge is decided on those samples' trigger-channel values: the capture holds up to N samples before the
+trigger sample (fewer when the edge came sooner), and its times are 0 at the trigger sample, negative before.
+When no edge comes within the timeout the capture runs anyway, untriggered, and says so (a scope's "auto" mode;
+with pre-trigger samples t = 0 is then where the wait ended).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import datetime as dt
 import logging
 import math
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -89,6 +93,8 @@ class Capture:
     firmware: str
     started: dt.datetime  # host clock, UTC, when the capture was sent
     via: str = "burst"  # the path that took it: "burst" (the REPL loop) or "aux" (the fourth port's schedule)
+    pretrigger: int = 0  # samples asked for from before the trigger
+    trigger_index: int | None = None  # the trigger sample's index (t = 0 there); None without a trigger
     stats: dict[str, ChannelStats] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -98,6 +104,16 @@ class Capture:
     def duration(self) -> float:
         return self.times[-1] - self.times[0] if len(self.times) > 1 else 0.0
 
+    @property
+    def trigger_time(self) -> float | None:
+        """The trigger sample's time (0: times count from it), None without a trigger."""
+        return None if self.trigger_index is None else self.times[self.trigger_index]
+
+    @property
+    def before_trigger(self) -> int:
+        """How many samples came before the trigger sample (at most `pretrigger`)."""
+        return self.trigger_index or 0
+
     def png(self, width: int = 1000, height: int = 500) -> bytes:
         """The plot as PNG bytes (one trace per channel, volts left, milliamps right)."""
         traces = [Trace(name, unit, self.samples[name]) for name, unit in zip(self.channels, self.units, strict=True)]
@@ -105,7 +121,8 @@ class Capture:
         if self.trigger is not None:
             how = "triggered" if self.trigger.found else "not triggered (timeout)"
             title += f", {self.trigger.edge} {self.trigger.level:g} V on ADC{self.trigger.channel} {how}"
-        return render_png(self.times, traces, title=title, width=width, height=height)
+        marker = self.trigger_time if self.before_trigger else None  # t = 0 where there is data before it
+        return render_png(self.times, traces, title=title, width=width, height=height, marker=marker)
 
     def csv_text(self) -> str:
         header = {
@@ -118,7 +135,7 @@ class Capture:
             "rate_hz": f"{self.rate:.6g}",
             "requested_rate_hz": "max" if self.requested_rate is None else f"{self.requested_rate:g}",
             "start": self.started.isoformat(timespec="milliseconds"),
-            "trigger": "none" if self.trigger is None else _trigger_words(self.trigger),
+            "trigger": "none" if self.trigger is None else _trigger_words(self.trigger, self.before_trigger),
         }
         columns = ["time_s"] + [f"{name}_{unit}" for name, unit in zip(self.channels, self.units, strict=True)]
         return render_csv(header, columns, self.times, [self.samples[name] for name in self.channels])
@@ -138,7 +155,7 @@ class Capture:
         asked = "max" if self.requested_rate is None else f"{self.requested_rate:g} Hz"
         lines = [f"{len(self.times)} samples at {self.rate:.4g} Hz (asked {asked}) over {self.duration * 1000:.4g} ms"]
         if self.trigger is not None:
-            lines.append(_trigger_words(self.trigger))
+            lines.append(_trigger_words(self.trigger, self.before_trigger))
         for name, unit in zip(self.channels, self.units, strict=True):
             lines.append(f"{name}: {stats_words(self.stats[name], unit)}")
         return "\n".join(lines)
@@ -162,11 +179,15 @@ def stats_words(stats: ChannelStats, unit: str) -> str:
     return text
 
 
-def _trigger_words(trigger: Trigger) -> str:
+def _trigger_words(trigger: Trigger, before: int = 0) -> str:
     where = f"{trigger.edge} edge through {trigger.level:g} V on ADC{trigger.channel}"
     if trigger.found:
-        return f"triggered on a {where} after {trigger.waited * 1000:.4g} ms"
-    return f"no {where} within {trigger.timeout:g} s: captured untriggered"
+        text = f"triggered on a {where} after {trigger.waited * 1000:.4g} ms"
+    else:
+        text = f"no {where} within {trigger.timeout:g} s: captured untriggered"
+    if before:
+        text += f"; {before} samples before t = 0" + (" (the trigger sample)" if trigger.found else "")
+    return text
 
 
 def captures_dir() -> Path:
@@ -237,6 +258,7 @@ class CaptureMethods:
         trigger_timeout: float = 1.0,
         timeout: float | None = None,
         via: str = "auto",
+        pretrigger: int = 0,
     ) -> Capture:
         """Sample ADC channels (0-3, or "ADC0".."ADC3"; higher ones where the catalog says the firmware reads them)
         and/or INA current sensors ("INA0", "INA1") in one burst on the board.
@@ -244,8 +266,10 @@ class CaptureMethods:
         `rate` in Hz (None: as fast as the board can; the rate reached is measured either way), `samples`
         (2-20000, default 500) and/or `duration` in seconds (at most 5; with both, whichever ends first). A
         trigger (`trigger_level` volts, `trigger_edge` rising/falling on ADC `trigger_channel`, by default the
-        first channel) waits up to `trigger_timeout` seconds, then captures anyway. Returns a `Capture`: samples
-        per channel, times, stats, `.png()`, `.to_csv(path)`, `.save()`.
+        first channel) waits up to `trigger_timeout` seconds, then captures anyway. `pretrigger` (with a trigger
+        and a rate; 0 to samples - 1): samples kept from before the trigger, which the board takes on the rate's
+        schedule while it waits; times are then 0 at the trigger sample (`Capture.trigger_index`), negative
+        before it. Returns a `Capture`: samples per channel, times, stats, `.png()`, `.to_csv(path)`, `.save()`.
 
         `via="aux"`: sampled by JumperlOS 5.7.0.13's fourth port on its own schedule, leaving the REPL alone
         (ADC 0-4, up to 250 Hz, no trigger; times from the schedule, see the module docstring). `via="burst"`:
@@ -263,6 +287,7 @@ class CaptureMethods:
             trigger_level=trigger_level,
             trigger_edge=trigger_edge,
             trigger_timeout=trigger_timeout,
+            pretrigger=pretrigger,
         )
         if via == "aux":
             interval_us = check_aux_plan(plan)
@@ -277,22 +302,15 @@ class CaptureMethods:
         source = board_source(plan, tag)
         if self.session.channel != "raw-repl":
             source = one_line(source)
-            size, limit = self.session.wire_size(source)
-            if limit is not None and size > limit:
-                raise ArgumentError(
-                    "channels",
-                    f"the burst loop for {len(plan.channels)} channel(s){' and a trigger' if plan.trigger else ''} "
-                    f"is {size} characters, longer than this firmware's `>` line ({limit}); nothing was sent",
-                    "fewer channels, or no trigger (on the raw REPL channel there is no such limit)",
-                )
+            _check_line(self, plan, source)
         started = dt.datetime.now(dt.UTC)
         limit = timeout if timeout is not None else call_timeout(plan, self.session.default_timeout)
         reply = await self.session.run([source], timeout=limit)
         if reply.error is not None:
             raise explain_error(reply.error, plan)
         raw = parse_output(reply.stdout, tag, plan)
-        first = raw.times_us[0]
-        times = [(t - first) / 1e6 for t in raw.times_us]  # from the first sample
+        first = raw.times_us[raw.trigger_index]
+        times = [(t - first) / 1e6 for t in raw.times_us]  # from the trigger sample (the first without pretrigger)
         span = times[-1] - times[0] if len(times) > 1 else 0.0
         achieved = (len(times) - 1) / span if span > 0 else 0.0
         trigger = plan.trigger
@@ -311,7 +329,34 @@ class CaptureMethods:
             board=(ports.name or ports.main or "") if ports else "",
             firmware=self.firmware or str(firmware),
             started=started,
+            pretrigger=plan.pretrigger,
+            trigger_index=None if plan.trigger is None else raw.trigger_index,
         )
+
+
+def _check_line(board: _BoardLike, plan: Plan, line: str) -> None:
+    """Refuse a burst longer than the `>` line, naming what to drop (the pre-trigger ring when that is enough)."""
+    size, limit = board.session.wire_size(line)
+    if limit is None or size <= limit:
+        return
+    parts = f"{len(plan.channels)} channel(s){' and a trigger' if plan.trigger else ''}"
+    if plan.pretrigger:
+        plain = replace(plan, pretrigger=0)
+        if board.session.wire_size(one_line(board_source(plain, "\x1e0000c")))[0] <= limit:
+            raise ArgumentError(
+                "pretrigger",
+                f"the burst loop for {parts} with pre-trigger samples is {size} characters, longer than this "
+                f"firmware's `>` line ({limit}); nothing was sent",
+                "0 on this channel (on the raw REPL channel there is no such limit)",
+            )
+        parts += " with pre-trigger samples"
+    raise ArgumentError(
+        "channels",
+        f"the burst loop for {parts} is {size} characters, longer than this firmware's `>` line ({limit}); "
+        "nothing was sent",
+        f"fewer channels, {'pretrigger=0, ' if plan.pretrigger else ''}or no trigger "
+        "(on the raw REPL channel there is no such limit)",
+    )
 
 
 def _auto_path(board: _BoardLike, plan: Plan, firmware: FirmwareVersion) -> str:

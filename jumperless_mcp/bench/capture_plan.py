@@ -70,6 +70,7 @@ class Plan:
     samples: int
     rate: float | None  # None: as fast as the board can
     trigger: Trigger | None
+    pretrigger: int = 0  # samples kept from before the trigger (only with a trigger and a rate)
 
     @property
     def period_us(self) -> int:
@@ -115,6 +116,7 @@ def plan_capture(
     trigger_level: float | None,
     trigger_edge: str,
     trigger_timeout: float,
+    pretrigger: int = 0,
 ) -> Plan:
     """Check every argument (naming the parameter and its allowed values) before anything is sent."""
     chosen = parse_channels(channels)
@@ -164,7 +166,22 @@ def plan_capture(
             "trigger_timeout", trigger_timeout, 0.001, MAX_TRIGGER_TIMEOUT, f"0.001 to {MAX_TRIGGER_TIMEOUT:g} s"
         )
         trigger = Trigger(channel, level, trigger_edge, timeout)
-    return Plan(chosen, samples, rate, trigger)
+    return Plan(chosen, samples, rate, trigger, check_pretrigger(pretrigger, samples, rate, trigger))
+
+
+def check_pretrigger(pretrigger: object, samples: int, rate: float | None, trigger: Trigger | None) -> int:
+    """Samples kept from before the trigger: 0 to samples - 1, and only with a trigger and a paced rate (the ring
+    of samples before the edge is filled on the rate's schedule)."""
+    allowed = f"0 to {samples - 1} (samples - 1), with a trigger_level and a rate"
+    if isinstance(pretrigger, bool) or not isinstance(pretrigger, int):
+        raise ArgumentError("pretrigger", f"{pretrigger!r} is not a whole number", allowed)
+    if not 0 <= pretrigger < samples:
+        raise ArgumentError("pretrigger", f"{pretrigger} is out of range for {samples} samples", allowed)
+    if pretrigger and trigger is None:
+        raise ArgumentError("pretrigger", "pre-trigger samples need a trigger (set trigger_level)", allowed)
+    if pretrigger and rate is None:
+        raise ArgumentError("pretrigger", "pre-trigger samples need a paced rate (rate=None is unpaced)", allowed)
+    return pretrigger
 
 
 def check_for_firmware(plan: Plan, firmware: FirmwareVersion) -> None:

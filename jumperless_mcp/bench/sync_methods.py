@@ -112,6 +112,7 @@ class SyncBoardMethods:
         trigger_timeout: float = 1.0,
         timeout: float | None = None,
         via: str = "auto",
+        pretrigger: int = 0,
     ) -> Capture:
         """Sample ADC channels (0-3, or "ADC0".."ADC3"; higher ones where the catalog says the firmware reads them)
         and/or INA current sensors ("INA0", "INA1") in one burst on the board.

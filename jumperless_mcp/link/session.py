@@ -170,6 +170,7 @@ class Session:
         async with self._lock:
             started = time.monotonic()
             budget = self.default_timeout if timeout is None else timeout
+            reconnected = self._transport is None
             transport = await self._ensure_connected(budget)
             if self._unsettled is not None:
                 transport = await self._settle(budget - (time.monotonic() - started))
@@ -177,7 +178,8 @@ class Session:
             limit = self.default_timeout * len(chunks) if timeout is None else timeout
             sent = time.monotonic()
             if sent - started >= limit:
-                raise BoardTimeout(f"reconnecting took the call's whole {limit:g} s; nothing was run, try again")
+                doing = "reconnecting" if reconnected else "checking the channel after the last timeout"
+                raise BoardTimeout(f"{doing} took the call's whole {limit:g} s; nothing was run, try again")
             sink = SENT.get()
             if sink is not None:
                 sink.extend(statements)

@@ -4,8 +4,9 @@ Each trace is drawn as the min/max envelope of the samples that fall in each pix
 cost one pass and a line of at most two points per column, and a spike narrower than a pixel still shows.
 Volts go on the left axis; a second unit (amps, shown as mA) gets the right axis. The time axis is in ms
 below two seconds, else in s. Where the board paused (samples over GAP times the usual step and GAP_PIXELS
-apart) the line breaks instead of drawing a straight line across the missing time. Palette PNG: a plot of
-1000 x 500 px is a few tens of KB.
+apart) the line breaks instead of drawing a straight line across the missing time. A `marker` time (a capture's
+trigger, when it has samples before it) gets a thin vertical line. Palette PNG: a plot of 1000 x 500 px is a
+few tens of KB.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ COLOURS = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 1
 UNIT_SCALE = {"A": (1000.0, "mA")}  # shown in a friendlier unit
 GAP = 4.0  # samples further apart than this many times the median step are not joined by a line
 GAP_PIXELS = 8  # nor by less than this many pixels
+MARKER = (110, 110, 110)  # the trigger's vertical line (t = 0 of a capture with pre-trigger samples)
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,13 @@ class Trace:
 
 
 def render_png(
-    times: Sequence[float], traces: Sequence[Trace], *, title: str = "", width: int = 1000, height: int = 500
+    times: Sequence[float],
+    traces: Sequence[Trace],
+    *,
+    title: str = "",
+    width: int = 1000,
+    height: int = 500,
+    marker: float | None = None,
 ) -> bytes:
     """The plot of `traces` over `times` (seconds) as PNG bytes, at most MAX_WIDTH x MAX_HEIGHT."""
     width, height = min(max(width, 320), MAX_WIDTH), min(max(height, 200), MAX_HEIGHT)
@@ -63,6 +71,10 @@ def render_png(
         lo, hi = _padded(min(finite, default=0.0), max(finite, default=1.0))
         ranges[unit] = (lo, hi, factor)
         _value_axis(draw, box, lo, hi, shown, side, small, font, grid=side == 0)
+    if marker is not None and t0 <= marker <= t1:
+        x = round(box[0] + (marker - t0) / (t1 - t0) * (box[2] - box[0]))
+        draw.line([(x, box[1]), (x, box[3])], fill=MARKER, width=1)
+        draw.text((x + 3, box[1] + 2), "trigger", fill=MARKER, font=small, anchor="la")
     for index, trace in enumerate(traces):
         if trace.unit not in ranges:
             continue

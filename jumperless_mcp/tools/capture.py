@@ -109,6 +109,7 @@ async def _capture(ctx: ToolContext, args: dict[str, Any]) -> Pictured:
         trigger_edge=args["trigger_edge"],
         trigger_timeout=args["trigger_timeout"],
         via=args["via"],
+        pretrigger=args["pretrigger"],
     )
     path = capture.save()
     stats = {}
@@ -141,6 +142,8 @@ async def _capture(ctx: ToolContext, args: dict[str, Any]) -> Pictured:
         "via": capture.via,
         "notes": notes,
     }
+    if capture.pretrigger:
+        result |= {"pretrigger": capture.pretrigger, "trigger_index": capture.trigger_index}
     return Pictured(result, (capture.png(),))
 
 
@@ -156,6 +159,11 @@ def _capture_text(result: dict[str, Any]) -> str:
             f"trigger {where}: found after {trigger['waited_s'] * 1000:.4g} ms"
             if trigger["found"]
             else f"trigger {where}: none within {trigger['timeout']:g} s, captured untriggered"
+        )
+    if result.get("pretrigger"):
+        lines.append(
+            f"{result['trigger_index']} samples before t = 0 (of {result['pretrigger']} asked; times are 0 at "
+            f"sample {result['trigger_index']}, negative before it)"
         )
     for name, s in result["stats"].items():
         unit = s["unit"]
@@ -203,7 +211,8 @@ TOOLS: list[ToolSpec] = [
         f"default {DEFAULT_SAMPLES} samples at {DEFAULT_RATE:g} Hz; at most {MAX_SAMPLES} samples, "
         f"{MAX_READS} readings over all channels and {MAX_DURATION:g} s). Optional trigger: waits up to "
         "trigger_timeout s for `trigger_level` volts to be crossed (trigger_edge rising/falling) on ADC "
-        "trigger_channel (default: the first channel), then captures from that moment (no pre-trigger samples); "
+        "trigger_channel (default: the first channel), then captures from that moment; with `pretrigger` N it "
+        "also keeps the N samples before the trigger sample (times 0 at the trigger, negative before); "
         "without an edge it captures anyway and says so. Returns per channel min/max/mean/RMS/peak-to-peak and, "
         "when periodic, frequency and duty cycle, the rate the board really reached (from its own clock), a plot "
         "as an image, and the raw samples as a CSV file (named in `file`; see captures_list). Bridge the node "
@@ -235,6 +244,14 @@ TOOLS: list[ToolSpec] = [
                 maximum=MAX_TRIGGER_TIMEOUT,
                 default=1.0,
             ),
+            integer(
+                "pretrigger",
+                "Samples to keep from before the trigger (a scope's pre-trigger), 0 to samples - 1; needs "
+                "trigger_level. The board samples at `rate` while it waits; times are 0 at the trigger sample.",
+                minimum=0,
+                maximum=MAX_SAMPLES - 1,
+                default=0,
+            ),
             choice(
                 "via",
                 ["auto", "burst", "aux"],
@@ -258,7 +275,10 @@ TOOLS: list[ToolSpec] = [
             "started": STRING,
             "via": {"type": "string", "enum": ["burst", "aux"]},
             "notes": {"type": "array", "items": STRING},
+            "pretrigger": INTEGER,
+            "trigger_index": INTEGER,
         },
+        optional_output=("pretrigger", "trigger_index"),
         run=_capture,
         text=_capture_text,
         idempotent=False,
