@@ -54,7 +54,7 @@ from jumperless_mcp.bench.capture_plan import (
     fits_aux,
     plan_capture,
 )
-from jumperless_mcp.link.backchannel import Backchannel
+from jumperless_mcp.link.backchannel import AUX_SINCE, Backchannel
 from jumperless_mcp.link.session import Session
 from jumperless_mcp.signals.csv_file import read_header, render_csv, write_csv
 from jumperless_mcp.signals.plot import Trace, render_png
@@ -62,7 +62,6 @@ from jumperless_mcp.signals.waveform import ChannelStats, channel_stats
 
 APP = "jumperless-mcp"
 KIND = "waveform"  # the CSV header's `capture:` line, which tells these files from others in the folder
-AUX_SINCE = FirmwareVersion.parse("5.7.0.13")  # the oldest tree known to have Ser3Backchannel's :every and :adc
 AUX_TIMEOUT = 3.0
 log = logging.getLogger(__name__)
 

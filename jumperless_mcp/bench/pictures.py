@@ -29,13 +29,12 @@ from firmware_api.errors import UnsupportedByFirmware
 from firmware_api.versions import Family, FirmwareVersion
 from jumperless_mcp.bench.bridges import key, slot_file_pairs, unique
 from jumperless_mcp.errors import ArgumentError, ConnectionProblem, JumperlessError
-from jumperless_mcp.link.backchannel import Backchannel, row_colors
+from jumperless_mcp.link.backchannel import AUX_SINCE, Backchannel, row_colors
 from jumperless_mcp.pictures import board as board_art
 from jumperless_mcp.pictures import oled as oled_art
 
 log = logging.getLogger(__name__)
 AUX_TIMEOUT = 2.0  # a fourth port that is not the backchannel costs this much before the REPL fallback
-AUX_SINCE = FirmwareVersion.parse("5.7.0.13")  # the oldest tree known to have Ser3Backchannel (the fork's)
 SPECIAL_NET_OF = {node_id: number for number, (_, node_id) in nodes.SPECIAL_NETS.items()}
 STATE_POWER_KEYS = {"top_rail": "TOP_RAIL", "bottom_rail": "BOTTOM_RAIL", "dac0": "DAC0", "dac1": "DAC1"}
 LEGACY_COLOURS = "5.3.x reports no net colours: the colours are the picture's own"

@@ -25,13 +25,12 @@ from firmware_api.catalog import functions
 from firmware_api.errors import FirmwareError
 from firmware_api.versions import Family, FirmwareVersion
 from jumperless_mcp.errors import BoardTimeout, ConnectionProblem, JumperlessError
-from jumperless_mcp.link.backchannel import ADC_COUNT, LEDS_PER_ROW, ROWS, Backchannel, row_colors
+from jumperless_mcp.link.backchannel import ADC_COUNT, AUX_SINCE, LEDS_PER_ROW, ROWS, Backchannel, row_colors
 
 if TYPE_CHECKING:
     from jumperless_mcp.bench.board import Board
 
 GROUP = "aux port"
-AUX_SINCE = FirmwareVersion.parse("5.7.0.13")  # as bench/pictures.py: the oldest tree known to have Ser3Backchannel
 TIMEOUT = 2.0  # per aux reply: the port answers from the service loop at once
 LED_COUNT = ROWS * LEDS_PER_ROW  # what board_picture assumes: rows 1..60, 5 LEDs each, in strip order
 REPL_ADC_CHANNELS = 4  # adc_get takes 0-3 (the firmware rejects 4)

@@ -21,10 +21,12 @@ import re
 from dataclasses import dataclass
 from types import TracebackType
 
+from firmware_api.versions import FirmwareVersion
 from jumperless_mcp.errors import BoardTimeout, ProtocolError
 from jumperless_mcp.link.serial_link import SerialLink
 
 TIMEOUT = 3.0
+AUX_SINCE = FirmwareVersion.parse("5.7.0.13")  # the oldest tree known to have Ser3Backchannel (the fork's)
 ROWS = 60
 LEDS_PER_ROW = 5
 _ERROR = rb'\{"error":"[^"]*"[^\r\n]*\}\r\n'
