@@ -119,7 +119,7 @@ def capture_names(waveforms_only: bool = False) -> list[str]:
 def variable_values(view: Resources, template: str, variable: str) -> list[str]:
     """The values a template variable may take now; none for a variable without a known set."""
     if variable == "board":
-        return [member.name for member in view._local()]  # the boards resources/read serves
+        return view.board_names()  # the boards resources/read serves
     if variable == "slot":
         return [str(slot) for slot in range(NUM_SLOTS)]
     if variable == "name":

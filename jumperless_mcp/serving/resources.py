@@ -391,6 +391,10 @@ class Resources:
     def _local(self) -> list[Any]:
         return [m for m in self.members() if getattr(m, "runner", None) is not None]
 
+    def board_names(self) -> list[str]:
+        """The boards whose resources this server reads (a board's name in its URIs)."""
+        return [member.name for member in self._local()]
+
     def _offered(self) -> list[Any]:
         """Local boards whose tools are offered now: with several boards an unplugged one leaves the tool list,
         and its resources leave the resource list with them."""
