@@ -18,7 +18,7 @@ import contextlib
 import contextvars
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass
 
 import anyio
@@ -386,18 +386,9 @@ class Session:
     async def _interrupt(self, reason: str) -> str:
         """After a timeout: interrupt the board now and leave draining and checking the channel to the next
         request (`_settle`), so this call ends at its timeout. Returns what happened, for the error message."""
-        self._last_error = reason
-        transport = self._transport
-        if transport is None:
-            return "the link is closed; the next call reconnects"
-        with anyio.CancelScope(shield=True):
-            try:
-                with anyio.fail_after(INTERRUPT_LIMIT):
-                    sent = await transport.interrupt()
-            except Exception as exc:
-                problem = str(exc) or type(exc).__name__
-                await self._drop(f"{reason}; interrupting failed ({problem})")
-                return f"interrupting it failed ({problem}), so the link was closed; the next call reconnects"
+        sent, failure = await self._on_channel(reason, INTERRUPT_LIMIT, "interrupting", lambda t: t.interrupt())
+        if failure is not None:
+            return failure
         if not sent:
             return "nothing had reached the board yet, so the channel is clean"
         self._unsettled = reason
@@ -421,25 +412,38 @@ class Session:
         Returns what happened, in words for the caller's error message (it must not claim a resync
         that failed). Shielded, and bounded by `limit`.
         """
-        self._last_error = reason
-        transport = self._transport
-        if transport is None:
-            return "the link is closed; the next call reconnects"
-        with anyio.CancelScope(shield=True):
-            try:
-                with anyio.fail_after(max(limit, 0.0)):
-                    did_something = await transport.recover(interrupted)
-            except Exception as exc:
-                problem = str(exc) or (
-                    f"no answer within {limit:g} s" if isinstance(exc, TimeoutError) else type(exc).__name__
-                )
-                await self._drop(f"{reason}; resynchronising failed ({problem})")
-                return f"interrupting it failed ({problem}), so the link was closed; the next call reconnects"
+        did_something, failure = await self._on_channel(
+            reason, limit, "resynchronising", lambda t: t.recover(interrupted)
+        )
+        if failure is not None:
+            return failure
         if not did_something:
             return "nothing had reached the board yet, so the channel is clean"
         self._resynced = True
         log.info("resynchronised after: %s", reason)
         return "it was interrupted and the channel resynchronised"
+
+    async def _on_channel(
+        self, reason: str, limit: float, doing: str, step: Callable[[Transport], Awaitable[bool]]
+    ) -> tuple[bool, str | None]:
+        """Run `step` on the channel after a failed request, shielded and bounded by `limit`: (whether it did
+        something, None), or, when the link is closed or the step failed (the link is then dropped), (False,
+        what happened in words for the caller's error message)."""
+        self._last_error = reason
+        transport = self._transport
+        if transport is None:
+            return False, "the link is closed; the next call reconnects"
+        with anyio.CancelScope(shield=True):
+            try:
+                with anyio.fail_after(max(limit, 0.0)):
+                    did_something = await step(transport)
+            except Exception as exc:
+                problem = str(exc) or (
+                    f"no answer within {limit:g} s" if isinstance(exc, TimeoutError) else type(exc).__name__
+                )
+                await self._drop(f"{reason}; {doing} failed ({problem})")
+                return False, f"interrupting it failed ({problem}), so the link was closed; the next call reconnects"
+        return did_something, None
 
     async def _drop(self, reason: str) -> None:
         log.warning("lost the board: %s", reason)
