@@ -23,6 +23,7 @@ import pytest
 from mcp_harness import Harness, board_calls
 from PIL import Image, ImageChops
 from test_capture import board_calls_of
+from test_capture_rc import EXAMPLE, square_into_the_rc
 
 from firmware_api.errors import ArgumentError
 from jumperless_mcp import Board
@@ -32,25 +33,12 @@ from jumperless_mcp.bench.capture_plan import plan_capture
 from jumperless_mcp.emulator import VirtualBoard
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "rc_lowpass.toml"
-HIGH = 3.0
 LEVEL = 0.3
 RATE = 4000
 PRE = 80  # 20 ms at 4 kHz: the discharge's flat tail (the square went low 50 ms before its rising edge)
 # The last commit whose capture_burst.py had no pre-trigger ring: pretrigger=0 must render what it rendered.
 BEFORE_PRETRIGGER = "950e0605139872b0e854b888462022545eef26c6"
 TAG = "\x1e12abc"
-
-
-async def _square_into_the_rc(board: Board) -> None:
-    async with board.batch() as batch:
-        batch.wavegen_set_output(0)
-        batch.wavegen_set_wave(3)  # square
-        batch.wavegen_set_freq(10.0)
-        batch.wavegen_set_amplitude(HIGH)
-        batch.wavegen_set_offset(HIGH / 2)
-        batch.wavegen_start()
-    assert (await board.connect("DAC0", 10)).ok and (await board.connect(11, "ADC0")).ok
 
 
 def _window(capture: Capture, start: float, end: float) -> list[float]:
@@ -63,7 +51,7 @@ async def test_an_rc_step_with_pretrigger_shows_the_low_level_before_t0_and_the_
 ) -> None:
     vboard = make_board(EXAMPLE.read_text(), persona=persona, time_scale=1.0)  # board time = real time
     async with Board(vboard.info()) as board:
-        await _square_into_the_rc(board)
+        await square_into_the_rc(board)
         for _ in range(3):
             capture = await board.capture(
                 [0], rate=RATE, samples=400, trigger_level=LEVEL, trigger_edge="rising", pretrigger=PRE
@@ -92,7 +80,7 @@ async def test_the_trigger_channel_need_not_be_sampled(make_board: Any) -> None:
     """The trigger ADC outside the channels is read once more per sample while waiting."""
     vboard = make_board(EXAMPLE.read_text(), time_scale=1.0)
     async with Board(vboard.info()) as board:
-        await _square_into_the_rc(board)
+        await square_into_the_rc(board)
         await board.dac_set(1, 1.25)
         assert (await board.connect("DAC1", "ADC2")).ok
         capture = await board.capture([2], rate=2000, samples=60, trigger_channel=0, trigger_level=LEVEL, pretrigger=20)

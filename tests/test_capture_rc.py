@@ -74,17 +74,22 @@ def fitted_charge(charging: list[tuple[float, float]]) -> tuple[float, float]:
     return tau, mean_t - tau * (math.log(HIGH) - mean_y)
 
 
+async def square_into_the_rc(board: Board) -> None:
+    """The generator's 10 Hz square (0 V / HIGH) on DAC0 into row 10; row 11 (the capacitor) to ADC0."""
+    async with board.batch() as batch:
+        batch.wavegen_set_output(0)
+        batch.wavegen_set_wave(3)  # square
+        batch.wavegen_set_freq(10.0)
+        batch.wavegen_set_amplitude(HIGH)
+        batch.wavegen_set_offset(HIGH / 2)
+        batch.wavegen_start()
+    assert (await board.connect("DAC0", 10)).ok and (await board.connect(11, "ADC0")).ok
+
+
 async def test_an_rc_step_captured_on_the_board_shows_its_time_constant(make_board) -> None:  # type: ignore[no-untyped-def]
     vboard = make_board(EXAMPLE.read_text(), time_scale=1.0)  # board time = real time (a pause is no longer)
     async with Board(vboard.info()) as board:
-        async with board.batch() as batch:
-            batch.wavegen_set_output(0)
-            batch.wavegen_set_wave(3)  # square
-            batch.wavegen_set_freq(10.0)
-            batch.wavegen_set_amplitude(HIGH)
-            batch.wavegen_set_offset(HIGH / 2)
-            batch.wavegen_start()
-        assert (await board.connect("DAC0", 10)).ok and (await board.connect(11, "ADC0")).ok
+        await square_into_the_rc(board)
         for _ in range(3):
             capture = await board.capture(
                 [0], rate=RATE, samples=2000, trigger_channel=0, trigger_level=LEVEL, trigger_edge="rising"
