@@ -116,6 +116,42 @@ def test_replay_tolerates_the_host_nonces(tmp_path: Path) -> None:
         assert board.failure is None and board.finished
 
 
+def test_a_tag_the_recording_drew_twice_is_each_request_s_own(tmp_path: Path) -> None:
+    """4-hex tags repeat within a few hundred requests: two recorded requests drew `ab12`, the live ones draw
+    `fe34` then `9c01`; each reply carries its own request's tag. One nonce must be the same within a request."""
+    import os
+    import time
+
+    path = tmp_path / "tags.jsonl"
+    lines: list[dict[str, Any]] = [{"format": "jumperless-mcp-recording", "version": 1, "time_scale": 1.0}]
+    for step, (marker, value) in enumerate((("0badc0de", 1), ("0ddba11e", 2))):
+        sent = f"print('\\x02'+'{marker}')\nprint('\\x1eab120:'+repr({value}))\x04"
+        reply = f"OK\x02{marker}\n\x1eab120:{value}\n\x04\x04>"
+        lines += [
+            {"t": step * 0.01, "port": "repl", "dir": "tx", "data": sent},
+            {"t": step * 0.01 + 0.001, "port": "repl", "dir": "rx", "data": reply},
+        ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    def exchange(fd: int, request: bytes) -> bytes:
+        os.write(fd, request)
+        got, deadline = b"", time.monotonic() + 2
+        while not got.endswith(b">") and time.monotonic() < deadline:
+            got += os.read(fd, 4096)
+        return got
+
+    with ReplayBoard(path) as board:
+        fd = os.open(board.repl_path, os.O_RDWR | os.O_NOCTTY)  # type: ignore[arg-type]
+        try:
+            first = exchange(fd, b"print('\\x02'+'11111111')\nprint('\\x1efe340:'+repr(1))\x04")
+            second = exchange(fd, b"print('\\x02'+'22222222')\nprint('\\x1e9c010:'+repr(2))\x04")
+        finally:
+            os.close(fd)
+        assert board.failure is None and board.finished
+    assert first == b"OK\x0211111111\n\x1efe340:1\n\x04\x04>"
+    assert second == b"OK\x0222222222\n\x1e9c010:2\n\x04\x04>"
+
+
 def test_recording_format_encodes_non_utf8_as_base64() -> None:
     assert recording.encode("Ω\r\n".encode()) == {"data": "Ω\r\n"}
     binary = recording.encode(b"\xff\x00\x80")

@@ -5,8 +5,10 @@ How strict it is:
   (`tx`) of that port, byte for byte and in order; how the host's writes are split does not matter.
 * Except nonces the host draws at random: the request nonce of both channels (`'\\x02'+'<8 hex>'`,
   `'<8 hex>'+'\\x03'`), the resync check (`print('<8 hex>')`) and the result/capture tag (`\\x1e<4 hex>`).
-  There any hex of the same length is accepted; the live value is bound to the recorded one and put in
-  place of it in every later reply (and expected in later requests).
+  There any hex of the same length is accepted (a nonce that occurs twice in one request must be the same
+  both times); the live value is bound to the recorded one and put in place of it in the replies that
+  follow. Each request binds afresh: a short tag drawn again by a later request (4 hex digits repeat within
+  a few hundred requests) is that request's own, not the earlier one's.
 * A recorded reply (`rx`) is sent once the host has sent every request recorded before it on its port and
   the latest request before it on any port, after the same delay that followed that request when recorded.
 * Anything else - different bytes, or a request past the end of the recording - fails loudly: `failure`
@@ -39,7 +41,6 @@ NONCES = (
     re.compile(rb"\\x1e([0-9a-f]{4})"),
 )
 HEX = frozenset(b"0123456789abcdef")
-TAG_ESCAPED = rb"\x1e"  # how the tag's first character shows in the source the host sends
 MAX_DELAY = 5.0  # a recorded pause longer than this is shortened (the board thought for a while)
 
 
@@ -160,21 +161,13 @@ class ReplayBoard:
         return next((e for e in self._undone(role) if e.direction == "tx"), None)
 
     def _expected(self, event: Event) -> tuple[bytes, set[int], list[tuple[int, bytes]]]:
-        """The request with bound nonces replaced, the positions of unbound nonce characters, and those nonces."""
+        """The recorded request, the positions of its nonce characters (any hex there), and its nonces."""
         data = event.data
-        for recorded, live in self._bound.items():
-            if len(recorded) == 4:  # the short tag: only where it follows its escaped \x1e
-                data = data.replace(TAG_ESCAPED + recorded, TAG_ESCAPED + live)
-            else:
-                data = data.replace(recorded, live)
         wild: set[int] = set()
         fresh: list[tuple[int, bytes]] = []
         for pattern in NONCES:
             for found in pattern.finditer(data):
-                nonce = found.group(1)
-                if nonce in self._bound.values():
-                    continue
-                fresh.append((found.start(1), nonce))
+                fresh.append((found.start(1), found.group(1)))
                 wild.update(range(found.start(1), found.end(1)))
         return data, wild, fresh
 
@@ -215,8 +208,15 @@ class ReplayBoard:
             port.received += got
             if len(port.received) < len(expected):
                 return
-            for position, nonce in fresh:  # the whole request arrived: bind its nonces
-                self._bound[nonce] = bytes(port.received[position : position + len(nonce)])
+            bound: dict[bytes, bytes] = {}  # the whole request arrived: bind its nonces
+            for position, nonce in fresh:
+                live = bytes(port.received[position : position + len(nonce)])
+                if bound.setdefault(nonce, live) != live:
+                    raise ReplayMismatch(
+                        f"replay {self.path.name}: on port {role} at line {event.index} of the recording the "
+                        f"nonce recorded as {nonce!r} came as {bound[nonce]!r} and as {live!r} in one request"
+                    )
+            self._bound.update(bound)
             port.received.clear()
             for earlier in list(self._undone(role)):  # replies recorded before it went out before it was sent
                 if earlier is event:
