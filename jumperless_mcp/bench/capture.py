@@ -54,7 +54,7 @@ from jumperless_mcp.bench.capture_plan import (
     fits_aux,
     plan_capture,
 )
-from jumperless_mcp.link.backchannel import AUX_SINCE, Backchannel
+from jumperless_mcp.link.backchannel import AUX_SINCE, Backchannel, aux_port
 from jumperless_mcp.link.session import Session
 from jumperless_mcp.signals.csv_file import read_header, render_csv, write_csv
 from jumperless_mcp.signals.plot import Trace, render_png
@@ -360,9 +360,7 @@ def _check_line(board: _BoardLike, plan: Plan, line: str) -> None:
 
 def _auto_path(board: _BoardLike, plan: Plan, firmware: FirmwareVersion) -> str:
     """'aux' where the port can take the plan and is worth it (the REPL busy, or a channel only it reads)."""
-    ports = board.session.ports
-    has_port = ports is not None and bool(ports.aux) and firmware >= AUX_SINCE
-    if not has_port or not fits_aux(plan):
+    if aux_port(firmware, board.session.ports) is None or not fits_aux(plan):
         return "burst"
     only_aux = any(channel.index not in ADC_NAMES.values() for channel in plan.channels)
     return "aux" if board.session.busy or only_aux else "burst"

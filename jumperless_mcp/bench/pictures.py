@@ -29,7 +29,7 @@ from firmware_api.errors import UnsupportedByFirmware
 from firmware_api.versions import Family, FirmwareVersion
 from jumperless_mcp.bench.bridges import key, slot_file_pairs, unique
 from jumperless_mcp.errors import ArgumentError, ConnectionProblem, JumperlessError
-from jumperless_mcp.link.backchannel import AUX_SINCE, Backchannel, row_colors
+from jumperless_mcp.link.backchannel import AUX_SINCE, Backchannel, aux_port, row_colors
 from jumperless_mcp.pictures import board as board_art
 from jumperless_mcp.pictures import oled as oled_art
 
@@ -185,11 +185,7 @@ async def _jumperlos_state(board: _Board, firmware: FirmwareVersion) -> board_ar
 
 
 def _aux_port(board: _Board, firmware: FirmwareVersion) -> str | None:
-    """The aux port's path when this board has the fourth port (JumperlOS 5.7.0.13 or later), else None."""
-    ports = board.session.ports
-    if firmware.family is not Family.JUMPERLOS or firmware < AUX_SINCE or ports is None or not ports.aux:
-        return None
-    return str(ports.aux)
+    return aux_port(firmware, board.session.ports)
 
 
 async def _aux_state(path: str, firmware: FirmwareVersion) -> board_art.BoardState:

@@ -23,9 +23,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from firmware_api import nodes
 from firmware_api.catalog import functions
 from firmware_api.errors import FirmwareError
-from firmware_api.versions import Family, FirmwareVersion
+from firmware_api.versions import FirmwareVersion
 from jumperless_mcp.errors import BoardTimeout, ConnectionProblem, JumperlessError
-from jumperless_mcp.link.backchannel import ADC_COUNT, AUX_SINCE, LEDS_PER_ROW, ROWS, Backchannel, row_colors
+from jumperless_mcp.link.backchannel import (
+    ADC_COUNT,
+    AUX_SINCE,
+    LEDS_PER_ROW,
+    ROWS,
+    Backchannel,
+    aux_port,
+    firmware_has_aux,
+    row_colors,
+)
 
 if TYPE_CHECKING:
     from jumperless_mcp.bench.board import Board
@@ -62,13 +71,14 @@ def _expect(condition: object, message: str) -> None:
 
 
 def aux_path(board: Board) -> tuple[str | None, str]:
-    """The aux port's path when the board has the fourth port (bench/pictures.py's rule), else why not."""
-    version, ports = board.version, board.session.ports
-    if version is None or version.family is not Family.JUMPERLOS or version < AUX_SINCE:
+    """The aux port's path when the board has the fourth port (link/backchannel.aux_port), else why not."""
+    version = board.version
+    if not firmware_has_aux(version):
         return None, f"firmware {version or '?'} has no aux port (JumperlOS {AUX_SINCE} or later has one)"
-    if ports is None or not ports.aux:
+    path = aux_port(version, board.session.ports)
+    if path is None:
         return None, f"no aux port found for this board (firmware {version}: its fourth USB port is not listed)"
-    return str(ports.aux), ""
+    return path, ""
 
 
 async def aux_checks(

@@ -21,8 +21,9 @@ import re
 from dataclasses import dataclass
 from types import TracebackType
 
-from firmware_api.versions import FirmwareVersion
+from firmware_api.versions import Family, FirmwareVersion
 from jumperless_mcp.errors import BoardTimeout, ProtocolError
+from jumperless_mcp.link.discovery import BoardPorts
 from jumperless_mcp.link.serial_link import SerialLink
 
 TIMEOUT = 3.0
@@ -39,6 +40,16 @@ _CAP = re.compile(r"cap\{verb:([^,]*),mode:(\w+),eff_us:(\d+),count:(-?\d+)\}")
 ADC_COUNT = 5  # usbSer3_sendADC prints adc0..adc4
 ADC_MIN_US = 4000  # usbSer3_verbs[] minUs for "adc": the firmware raises a shorter :every interval to this
 MAX_EVERY_SAMPLES = 100_000
+
+
+def firmware_has_aux(firmware: FirmwareVersion | None) -> bool:
+    """Whether this firmware serves the fourth port (JumperlOS AUX_SINCE or later)."""
+    return firmware is not None and firmware.family is Family.JUMPERLOS and firmware >= AUX_SINCE
+
+
+def aux_port(firmware: FirmwareVersion | None, ports: BoardPorts | None) -> str | None:
+    """The fourth port's path when the board has it (the firmware serves it and its port was found), else None."""
+    return str(ports.aux) if firmware_has_aux(firmware) and ports is not None and ports.aux else None
 
 
 @dataclass(frozen=True)
