@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -26,6 +25,7 @@ import anyio
 from fault_scenarios import virtual
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from stdio_harness import Served
 
 from jumperless_mcp.bench.board import Board
 from jumperless_mcp.errors import JumperlessError
@@ -119,30 +119,6 @@ async def http_sessions(waves: int, per_wave: int) -> list[str]:
     return [f"http sessions: {waves} waves of {per_wave} opened and closed; server RSS {steps} MB"]
 
 
-# Started from a terminal, a program gets SIGINT's default action; one started in the background of a shell
-# ignores SIGINT. This puts the default back, then runs the server.
-AS_FROM_A_TERMINAL = [
-    sys.executable,
-    "-c",
-    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])",
-]
-
-
-def _stdio_request(server: subprocess.Popen[bytes], request_id: int, method: str, params: dict) -> dict:
-    assert server.stdin is not None and server.stdout is not None
-    server.stdin.write(
-        (json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}) + "\n").encode()
-    )
-    server.stdin.flush()
-    while True:
-        line = server.stdout.readline()
-        if not line:
-            raise RuntimeError("the server closed stdout")
-        message = json.loads(line)
-        if message.get("id") == request_id:
-            return message
-
-
 async def signal_exits(persona: str, runs: int, fs_dir: Path) -> list[str]:
     """`runs` stdio servers on one virtual board, each energised (TOP_RAIL 3.3 V) and stopped by SIGINT or SIGTERM
     in turn, every other one with a call in flight; the time from the signal to the exit, then whether the port
@@ -154,53 +130,24 @@ async def signal_exits(persona: str, runs: int, fs_dir: Path) -> list[str]:
         port = vboard.main_path
         assert port is not None
         with tempfile.TemporaryDirectory(prefix="jumperless-signals-") as tmp:
-            env = {**os.environ, "JUMPERLESS_LOCK_DIR": tmp, "XDG_STATE_HOME": tmp, "XDG_CONFIG_HOME": tmp}
             for run in range(runs):
                 signum = signal.SIGINT if run % 2 == 0 else signal.SIGTERM
-                in_flight = run % 4 >= 2
-                server = subprocess.Popen(
-                    [*AS_FROM_A_TERMINAL, *SERVER[:-2], "--port", port, "--allow-python"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                    env=env,
-                )
+                served = Served(Path(tmp), port, "pipe", "--allow-python")  # the safe state on: the default
                 try:
-                    client = {"name": "signals", "version": "0"}
-                    params = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": client}
-                    _stdio_request(server, 1, "initialize", params)
-                    assert server.stdin is not None
-                    server.stdin.write(b'{"jsonrpc": "2.0", "method": "notifications/initialized"}\n')
-                    server.stdin.flush()
-                    call = {"name": "dac_set", "arguments": {"channel": "TOP_RAIL", "voltage": 3.3}}
-                    if _stdio_request(server, 2, "tools/call", call)["result"].get("isError"):
+                    served.initialize()
+                    served.call(2, "dac_set", {"channel": "TOP_RAIL", "voltage": 3.3})
+                    if served.receive(2)["result"].get("isError"):
                         problems["dac_set failed"] += 1
-                    if in_flight:
-                        code = "import time\nfor _ in range(600): time.sleep(0.05)"
-                        line = {"jsonrpc": "2.0", "id": 3, "method": "tools/call"}
-                        line["params"] = {"name": "exec_python", "arguments": {"code": code}}
-                        server.stdin.write((json.dumps(line) + "\n").encode())
-                        server.stdin.flush()
+                    if run % 4 >= 2:  # a call in flight
+                        served.call(3, "exec_python", {"code": "import time\nfor _ in range(600): time.sleep(0.05)"})
                         await anyio.sleep(0.5)
-                    sent = time.monotonic()
-                    server.send_signal(signum)
-                    try:
-                        code_out = server.wait(timeout=10)
-                    except subprocess.TimeoutExpired:
-                        server.kill()
-                        server.wait()
-                        problems["still running 10 s after the signal"] += 1
-                        continue
-                    exits[signal.Signals(signum).name].append(time.monotonic() - sent)
-                    if code_out != 0:
-                        problems[f"exit status {code_out}"] += 1
+                    exits[signal.Signals(signum).name].append(served.stop(signum, 10.0))
+                    if served.process.returncode != 0:
+                        problems[f"exit status {served.process.returncode}"] += 1
+                except TimeoutError as exc:
+                    problems[str(exc)] += 1
                 finally:
-                    if server.poll() is None:
-                        server.kill()
-                        server.wait()
-                    for stream in (server.stdin, server.stdout):
-                        if stream is not None:
-                            stream.close()
+                    served.close()
                 try:
                     async with Board(port, timeout=5) as board:
                         if abs(await board.dac_get("TOP_RAIL")) > 0.01:

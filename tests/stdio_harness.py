@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -77,3 +81,91 @@ async def spawn(
         async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as session:
             init = await session.initialize()
             yield Stdio(session, init)
+
+
+EXIT_BOUND = 5.0  # seconds from a signal to the server's exit; typically ~0.3 s
+# Started from a terminal, a program gets SIGINT's default action; a test run started in the background of a
+# shell ignores SIGINT, and its children inherit that. This puts the default back, then runs the server.
+AS_FROM_A_TERMINAL = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])",
+]
+
+
+class Served:
+    """`jumperless-mcp serve` on a board's port, its stdin a pipe held open or a pseudo-terminal."""
+
+    def __init__(self, tmp_path: Path, port: str, stdin: str, *args: str) -> None:
+        self.stderr_path = tmp_path / "serve.stderr"
+        self.terminal: int | None = None
+        if stdin == "pty":
+            self.terminal, child_end = os.openpty()
+        self.process = subprocess.Popen(
+            [*AS_FROM_A_TERMINAL, *server_command(), "serve", "--port", port, *args],
+            stdin=child_end if self.terminal is not None else subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr_path.open("w"),
+            env=server_env(tmp_path),
+            cwd=tmp_path,
+        )
+        if self.terminal is not None:
+            os.close(child_end)
+
+    def send(self, message: dict[str, Any]) -> None:
+        data = (json.dumps(message) + "\n").encode()
+        if self.terminal is not None:
+            os.write(self.terminal, data)
+        else:
+            assert self.process.stdin is not None
+            self.process.stdin.write(data)
+            self.process.stdin.flush()
+
+    def receive(self, request_id: int) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        while True:
+            line = self.process.stdout.readline()
+            assert line, f"server closed stdout; stderr:\n{self.stderr_path.read_text()}"
+            message = json.loads(line)
+            if message.get("id") == request_id:
+                return message
+
+    def initialize(self) -> None:
+        client = {"name": "signal-test", "version": "0"}
+        params = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": client}
+        self.send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params})
+        self.receive(1)
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+    def call(self, request_id: int, name: str, arguments: dict[str, Any]) -> None:
+        self.send(
+            {
+                "jsonrpc": "2.0",
+                "id": request_id,
+                "method": "tools/call",
+                "params": {"name": name, "arguments": arguments},
+            }
+        )
+
+    def stop(self, signum: int, bound: float = EXIT_BOUND) -> float:
+        """Send the signal; seconds until the process exited (the stdin pipe or terminal stays open). A process
+        still running `bound` seconds after it is killed and TimeoutError raised."""
+        sent = time.monotonic()
+        self.process.send_signal(signum)
+        try:
+            self.process.wait(timeout=bound)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise TimeoutError(f"still running {bound:g} s after {signal.Signals(signum).name}") from None
+        return time.monotonic() - sent
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.terminal is not None:
+            os.close(self.terminal)
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()

@@ -19,8 +19,7 @@ import anyio
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from stdio_harness import Stdio, spawn
-from test_stdio_signals import Served
+from stdio_harness import Served, Stdio, spawn
 
 from jumperless_mcp.emulator import VirtualBoard
 from jumperless_mcp.serving.server import serve_http

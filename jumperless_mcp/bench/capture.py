@@ -301,7 +301,7 @@ class CaptureMethods:
         source = board_source(plan, tag)
         if self.session.channel != "raw-repl":
             source = one_line(source)
-            _check_line(self, plan, source)
+            _check_line(self, plan, tag, source)
         started = dt.datetime.now(dt.UTC)
         limit = timeout if timeout is not None else call_timeout(plan, self.session.default_timeout)
         reply = await self.session.run([source], timeout=limit)
@@ -333,7 +333,7 @@ class CaptureMethods:
         )
 
 
-def _check_line(board: _BoardLike, plan: Plan, line: str) -> None:
+def _check_line(board: _BoardLike, plan: Plan, tag: str, line: str) -> None:
     """Refuse a burst longer than the `>` line, naming what to drop (the pre-trigger ring when that is enough)."""
     size, limit = board.session.wire_size(line)
     if limit is None or size <= limit:
@@ -341,7 +341,7 @@ def _check_line(board: _BoardLike, plan: Plan, line: str) -> None:
     parts = f"{len(plan.channels)} channel(s){' and a trigger' if plan.trigger else ''}"
     if plan.pretrigger:
         plain = replace(plan, pretrigger=0)
-        if board.session.wire_size(one_line(board_source(plain, "\x1e0000c")))[0] <= limit:
+        if board.session.wire_size(one_line(board_source(plain, tag)))[0] <= limit:
             raise ArgumentError(
                 "pretrigger",
                 f"the burst loop for {parts} with pre-trigger samples is {size} characters, longer than this "
